@@ -1,0 +1,87 @@
+//! Seeded fixture bundles for tests, benches and examples (host only).
+//!
+//! Weights are Xavier-uniform from a [`SplitMix64`] stream, so a seed always gives the same
+//! bytes. They are not trained; they exercise every code path with realistic magnitudes.
+
+use std::boxed::Box;
+use std::vec::Vec;
+
+use crate::features::EncoderConfig;
+use crate::layers::{F32, I8};
+use crate::models::{ActorCritic, Dqn, Forecaster, Model};
+use crate::rng::SplitMix64;
+use crate::weights::{Bundle, Provenance, Quant};
+
+/// The three f32 models of a seed.
+pub struct F32Models {
+    /// Strategic DQN.
+    pub dqn: Box<Dqn<F32>>,
+    /// Tactical actor-critic.
+    pub ppo: Box<ActorCritic<F32>>,
+    /// Operational forecaster.
+    pub lstm: Box<Forecaster<F32>>,
+}
+
+/// The three int8 models quantised from an f32 set.
+pub struct I8Models {
+    /// Strategic DQN.
+    pub dqn: Box<Dqn<I8>>,
+    /// Tactical actor-critic.
+    pub ppo: Box<ActorCritic<I8>>,
+    /// Operational forecaster.
+    pub lstm: Box<Forecaster<I8>>,
+}
+
+/// Seeded f32 models.
+pub fn f32_models(seed: u64) -> F32Models {
+    let mut rng = SplitMix64::new(seed);
+    let mut dqn = Box::new(Dqn::<F32>::ZERO);
+    dqn.randomize(&mut rng);
+    let mut ppo = Box::new(ActorCritic::<F32>::ZERO);
+    ppo.randomize(&mut rng);
+    let mut lstm = Box::new(Forecaster::<F32>::ZERO);
+    lstm.randomize(&mut rng);
+    F32Models { dqn, ppo, lstm }
+}
+
+/// int8 quantisation of a set of f32 models.
+pub fn quantize(f: &F32Models) -> I8Models {
+    let mut dqn = Box::new(Dqn::<I8>::ZERO);
+    dqn.quantize_from(&f.dqn);
+    let mut ppo = Box::new(ActorCritic::<I8>::ZERO);
+    ppo.quantize_from(&f.ppo);
+    let mut lstm = Box::new(Forecaster::<I8>::ZERO);
+    lstm.quantize_from(&f.lstm);
+    I8Models { dqn, ppo, lstm }
+}
+
+/// Serialise three models of any precision into a bundle file.
+pub fn bundle_bytes<D: Model, A: Model, L: Model>(
+    dqn: &D,
+    ppo: &A,
+    lstm: &L,
+    encoder: EncoderConfig,
+    provenance: Provenance<'_>,
+) -> Vec<u8> {
+    let (pd, pp, pl) = (dqn.payload(), ppo.payload(), lstm.payload());
+    let mut models = heapless::Vec::new();
+    let _ = models.push(D::record(&pd));
+    let _ = models.push(A::record(&pp));
+    let _ = models.push(L::record(&pl));
+    let b = Bundle { provenance, encoder, models };
+    // Encoding a bundle built through this API cannot fail.
+    b.to_bytes().unwrap_or_default()
+}
+
+/// A complete seeded bundle (all three models) in the given precision.
+pub fn seeded_bundle(seed: u64, quant: Quant) -> Vec<u8> {
+    let f = f32_models(seed);
+    let prov = Provenance { trace: "fixture", seed, note: "hdrl_infer::fixtures", ..Default::default() };
+    match quant {
+        Quant::F32 => bundle_bytes(&*f.dqn, &*f.ppo, &*f.lstm, EncoderConfig::DEFAULT, prov),
+        Quant::I8 => {
+            let q = quantize(&f);
+            bundle_bytes(&*q.dqn, &*q.ppo, &*q.lstm, EncoderConfig::DEFAULT, prov)
+        }
+    }
+}

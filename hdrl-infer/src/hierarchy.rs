@@ -1,0 +1,292 @@
+//! The hierarchy: three models that turn one raw observation of a function into a placement
+//! decision.
+
+use crate::InferError;
+use crate::features::{
+    AppContext, EncoderConfig, OperationalStep, StrategicObs, TacticalContext, TacticalObs, Window,
+};
+use crate::kernels::Kernels;
+use crate::layers::Precision;
+use crate::math;
+use crate::models::{ActorCritic, Dqn, Forecaster, Model};
+use crate::placement::{MEMORY_TIERS_MB, Provider, TACTICAL_ACTIONS, smallest_tier_fitting, split_tactical, tactical_action};
+use crate::weights::{Bundle, ModelKind};
+
+/// Head-room on top of Little's law when suggesting warm instances.
+pub const CONCURRENCY_HEADROOM: f32 = 1.2;
+
+/// Everything a gateway knows about one function at one moment (raw units, see each field).
+/// Indices used in errors: strategic 0–9, app 10–13, tactical 14–20, step 21–25.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Observation {
+    /// Multi-day statistics (daily cadence).
+    pub strategic: StrategicObs,
+    /// Static application facts.
+    pub app: AppContext,
+    /// Last-hour metrics (hourly cadence).
+    pub tactical: TacticalObs,
+    /// The latest 15-second step.
+    pub step: OperationalStep,
+}
+
+/// The next step's load, in raw units.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Forecast {
+    /// Requests per second.
+    pub request_rate: f32,
+    /// Memory in use, MB.
+    pub memory_used_mb: f32,
+    /// CPU utilisation, 0 … 1.
+    pub cpu_util: f32,
+}
+
+/// Where a forecast came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub enum ForecastSource {
+    /// The LSTM, over a full 12-step window.
+    Model = 0,
+    /// Fewer than 12 steps seen so far: the latest step, repeated (a reactive forecast).
+    WarmingUp = 1,
+}
+
+/// A placement decision for one function.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Decision {
+    /// Provider (strategic layer).
+    pub provider: Provider,
+    /// Region slot 0–3 (tactical layer); the concrete region is `provider.region_name(slot)`.
+    pub region: u8,
+    /// Memory tier index 0–5 (tactical layer).
+    pub memory_tier: u8,
+    /// Memory of that tier, MB.
+    pub memory_mb: u16,
+    /// Q-values of AWS, Azure, GCP.
+    pub q_values: [f32; 3],
+    /// Policy probability of the chosen region × tier.
+    pub tactical_prob: f32,
+    /// Critic value of the tactical state.
+    pub value: f32,
+    /// Next step's load (operational layer).
+    pub forecast: Forecast,
+    /// Whether the forecast came from the LSTM.
+    pub forecast_source: ForecastSource,
+    /// Warm instances to keep for the next 15 s: ⌈rate × duration × 1.2⌉ (Little's law with
+    /// head-room), 0 when no request is expected.
+    pub concurrency: u32,
+}
+
+/// The three models, their encoder constants and the kernels they run with.
+///
+/// Large (≈ 0.8 MB in f32, ≈ 0.2 MB in int8): place it in a `static` (it is `const`-
+/// constructible through [`Hierarchy::empty`]) or a `Box`, and load in place with
+/// [`Hierarchy::load_into`]. Immutable after loading: `&Hierarchy` may be shared by any
+/// number of threads; each function's [`Window`] belongs to one caller at a time.
+pub struct Hierarchy<P: Precision> {
+    /// Strategic DQN.
+    pub dqn: Dqn<P>,
+    /// Tactical actor-critic.
+    pub ppo: ActorCritic<P>,
+    /// Operational forecaster.
+    pub lstm: Forecaster<P>,
+    /// Encoder constants from the bundle.
+    pub encoder: EncoderConfig,
+    kernels: Kernels,
+    present: u8,
+}
+
+impl<P: Precision> Hierarchy<P> {
+    /// A hierarchy with no model loaded.
+    pub const fn empty(kernels: Kernels) -> Self {
+        Self {
+            dqn: Dqn::ZERO,
+            ppo: ActorCritic::ZERO,
+            lstm: Forecaster::ZERO,
+            encoder: EncoderConfig::DEFAULT,
+            kernels,
+            present: 0,
+        }
+    }
+
+    /// Load every model a bundle holds, replacing whatever was loaded before.
+    /// All or nothing: on error no model counts as loaded.
+    ///
+    /// # Errors
+    /// Anything [`Bundle::parse`] or [`Model::load_record`] reports.
+    pub fn load_into(&mut self, bytes: &[u8]) -> Result<(), InferError> {
+        self.present = 0;
+        let bundle = Bundle::parse(bytes)?;
+        let mut present = 0u8;
+        for rec in &bundle.models {
+            match ModelKind::from_tag(rec.kind) {
+                Some(ModelKind::Dqn) => self.dqn.load_record(rec)?,
+                Some(ModelKind::Ppo) => self.ppo.load_record(rec)?,
+                Some(ModelKind::Lstm) => self.lstm.load_record(rec)?,
+                None => return Err(InferError::UnknownKind { found: rec.kind }),
+            }
+            present |= 1 << rec.kind;
+        }
+        self.encoder = bundle.encoder;
+        self.present = present;
+        Ok(())
+    }
+
+    /// Load a bundle into a new boxed hierarchy with the fastest kernels of this CPU.
+    ///
+    /// # Errors
+    /// As [`Hierarchy::load_into`].
+    #[cfg(feature = "std")]
+    pub fn load(bytes: &[u8]) -> Result<std::boxed::Box<Self>, InferError> {
+        let mut h = std::boxed::Box::new(Self::empty(Kernels::detect()));
+        h.load_into(bytes)?;
+        Ok(h)
+    }
+
+    /// Whether a model kind is loaded.
+    pub fn has(&self, kind: ModelKind) -> bool {
+        self.present & (1 << kind as u8) != 0
+    }
+
+    fn need(&self, kind: ModelKind) -> Result<(), InferError> {
+        if self.has(kind) { Ok(()) } else { Err(InferError::MissingModel { kind }) }
+    }
+
+    /// The kernels in use.
+    pub fn kernels(&self) -> &Kernels {
+        &self.kernels
+    }
+
+    /// Switch kernels (e.g. force [`Kernels::generic`]).
+    pub fn set_kernels(&mut self, k: Kernels) {
+        self.kernels = k;
+    }
+
+    /// Strategic Q-values from raw statistics.
+    ///
+    /// # Errors
+    /// Encoder errors, [`InferError::MissingModel`], forward-pass errors.
+    pub fn q_values(&self, s: &StrategicObs, app: &AppContext) -> Result<[f32; 3], InferError> {
+        self.need(ModelKind::Dqn)?;
+        let x = self.encoder.encode_strategic(s, app)?;
+        let mut q = [0.0; 3];
+        self.dqn.forward(&self.kernels, &x, &mut q)?;
+        Ok(q)
+    }
+
+    /// Tactical logits and value from raw metrics and the strategic context.
+    ///
+    /// # Errors
+    /// As [`Hierarchy::q_values`].
+    pub fn policy(
+        &self,
+        t: &TacticalObs,
+        ctx: &TacticalContext,
+    ) -> Result<([f32; TACTICAL_ACTIONS], f32), InferError> {
+        self.need(ModelKind::Ppo)?;
+        let x = self.encoder.encode_tactical(t, ctx)?;
+        let mut logits = [0.0; TACTICAL_ACTIONS];
+        let v = self.ppo.forward(&self.kernels, &x, &mut logits)?;
+        Ok((logits, v))
+    }
+
+    /// Encode a step and append it to a function's window.
+    ///
+    /// # Errors
+    /// Encoder errors; the window is unchanged on error.
+    pub fn observe(&self, w: &mut Window, step: &OperationalStep) -> Result<(), InferError> {
+        w.push(self.encoder.encode_step(step)?);
+        Ok(())
+    }
+
+    /// Forecast the next step from a window (raw units), with its source.
+    ///
+    /// # Errors
+    /// [`InferError::MissingModel`], forward-pass errors; an empty window forecasts zero load.
+    pub fn forecast(&self, w: &Window) -> Result<(Forecast, ForecastSource), InferError> {
+        self.need(ModelKind::Lstm)?;
+        let (y, src) = match w.ordered() {
+            Some(win) => {
+                let mut y = [0.0; 3];
+                self.lstm.forward(&self.kernels, &win, &mut y)?;
+                (y, ForecastSource::Model)
+            }
+            None => {
+                let last = w.last().copied().unwrap_or([0.0; 5]);
+                ([last[0], last[1], last[2]], ForecastSource::WarmingUp)
+            }
+        };
+        let [request_rate, memory_used_mb, cpu_util] = self.encoder.decode_forecast(&y);
+        Ok((Forecast { request_rate, memory_used_mb, cpu_util }, src))
+    }
+
+    /// The full decision for one function: DQN picks the provider, PPO the region and memory
+    /// tier (never a tier below the app's memory need when one fits), the LSTM forecasts the
+    /// next step from the window plus this observation's step, and the forecast sets the
+    /// suggested concurrency.
+    ///
+    /// # Errors
+    /// Encoder, missing-model and forward-pass errors. On error `window` is unchanged.
+    pub fn decide(&self, window: &mut Window, obs: &Observation) -> Result<Decision, InferError> {
+        self.need(ModelKind::Dqn)?;
+        self.need(ModelKind::Ppo)?;
+        self.need(ModelKind::Lstm)?;
+        let xs = self.encoder.encode_strategic(&obs.strategic, &obs.app)?;
+        let step = self.encoder.encode_step(&obs.step)?;
+        let mut q = [0.0; 3];
+        self.dqn.forward(&self.kernels, &xs, &mut q)?;
+        let provider = Provider::from_index(math::argmax(&q)).unwrap_or(Provider::Aws);
+
+        let ctx = TacticalContext { provider, volume_trend: obs.strategic.volume_trend };
+        let xt = self.encoder.encode_tactical(&obs.tactical, &ctx)?;
+        let mut logits = [0.0; TACTICAL_ACTIONS];
+        let value = self.ppo.forward(&self.kernels, &xt, &mut logits)?;
+        let mut masked = logits;
+        mask_small_tiers(&mut masked, obs.app.memory_need_mb);
+        let action = math::argmax(&masked);
+        let mut probs = [0.0; TACTICAL_ACTIONS];
+        math::softmax(&logits, &mut probs);
+        let (region, tier) = split_tactical(action);
+
+        let mut next = window.clone();
+        next.push(step);
+        let (forecast, forecast_source) = self.forecast(&next)?;
+        *window = next;
+
+        Ok(Decision {
+            provider,
+            region: region as u8,
+            memory_tier: tier as u8,
+            memory_mb: MEMORY_TIERS_MB[tier],
+            q_values: q,
+            tactical_prob: probs[action],
+            value,
+            forecast,
+            forecast_source,
+            concurrency: suggested_concurrency(forecast.request_rate, obs.app.mean_duration_ms),
+        })
+    }
+}
+
+/// Set the logits of tiers below `need_mb` to −∞, unless no tier fits (then nothing is masked).
+pub fn mask_small_tiers(logits: &mut [f32; TACTICAL_ACTIONS], need_mb: f32) {
+    let min_tier = smallest_tier_fitting(need_mb);
+    if (MEMORY_TIERS_MB[min_tier] as f32) < need_mb {
+        return;
+    }
+    for region in 0..4 {
+        for tier in 0..min_tier {
+            logits[tactical_action(region, tier)] = f32::NEG_INFINITY;
+        }
+    }
+}
+
+/// Warm instances for a forecast rate (requests/s) and mean duration (ms): ⌈λ · W · 1.2⌉.
+pub fn suggested_concurrency(rate: f32, duration_ms: f32) -> u32 {
+    let l = rate * duration_ms / 1000.0 * CONCURRENCY_HEADROOM;
+    if l.is_nan() || l <= 0.0 {
+        return 0;
+    }
+    let c = l.min(1.0e6);
+    let t = c as u32;
+    if (t as f32) < c { t + 1 } else { t }
+}

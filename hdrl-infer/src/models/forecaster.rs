@@ -1,0 +1,59 @@
+//! The operational LSTM forecaster: 12 steps × 5 features → next step's (rate, memory, CPU).
+
+use super::{check_input, check_output, model};
+use crate::InferError;
+use crate::features::{OPERATIONAL_FEATURES, WINDOW};
+use crate::kernels::Kernels;
+use crate::layers::{Linear, LstmLayer};
+use crate::math::{relu_slice, softplus};
+use crate::weights::ModelKind;
+
+model! {
+    /// ```text
+    /// 12 × 5 ─ LSTM 5→128 ─ LSTM 128→64 ─ last h (64) ─ Linear 64→32 ─ ReLU ─ Linear 32→3 ─ softplus
+    /// ```
+    /// Outputs are non-negative (softplus) and in the encoder's normalised units; decode them
+    /// with [`EncoderConfig::decode_forecast`](crate::EncoderConfig::decode_forecast).
+    /// 1 409 120 multiply-accumulates per window.
+    pub struct Forecaster<P> : ModelKind::Lstm, dims [12, 5, 128, 64, 32, 3] {
+        /// First LSTM layer.
+        pub l1: LstmLayer<P, 5, 128>,
+        /// Second LSTM layer.
+        pub l2: LstmLayer<P, 128, 64>,
+        /// Dense head, first layer.
+        pub d1: P::Linear<64, 32>,
+        /// Dense head, output.
+        pub d2: P::Linear<32, 3>,
+    }
+}
+
+impl<P: crate::layers::Precision> Forecaster<P> {
+    /// Forecast the next step from an encoded window (oldest step first).
+    ///
+    /// # Errors
+    /// [`InferError::NonFiniteInput`] (index = step · 5 + feature), [`InferError::NonFiniteOutput`].
+    pub fn forward(
+        &self,
+        k: &Kernels,
+        window: &[[f32; OPERATIONAL_FEATURES]; WINDOW],
+        out: &mut [f32; 3],
+    ) -> Result<(), InferError> {
+        check_input(window.as_flattened())?;
+        let (mut h1, mut c1) = ([0.0f32; 128], [0.0f32; 128]);
+        let (mut h2, mut c2) = ([0.0f32; 64], [0.0f32; 64]);
+        for x in window {
+            self.l1.step(k, x, &mut h1, &mut c1);
+            self.l2.step(k, &h1, &mut h2, &mut c2);
+        }
+        let mut d1 = [0.0; 32];
+        self.d1.forward(k, &h2, &mut d1);
+        relu_slice(&mut d1);
+        let mut y = [0.0; 3];
+        self.d2.forward(k, &d1, &mut y);
+        check_output(&y)?;
+        for (o, v) in out.iter_mut().zip(y) {
+            *o = softplus(v);
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,1 @@
+//! Shared fixtures for the workspace benches and end-to-end tests.

@@ -1,0 +1,420 @@
+//! Tactical layer: PPO (clipped surrogate, GAE) over the vectorised tactical environment
+//! (one function-day per episode, 24 hourly steps, action = region × memory tier).
+//! Config, network, rollout buffer and loop in one file.
+
+use std::path::Path;
+use std::time::Instant;
+
+use anyhow::Result;
+use burn::module::AutodiffModule;
+use burn::nn::{LayerNorm, LayerNormConfig, Linear, LinearConfig};
+use burn::optim::{AdamConfig, GradientsParams, Optimizer};
+use burn::prelude::*;
+use burn::tensor::activation::{log_softmax, relu};
+use burn::tensor::backend::AutodiffBackend;
+use hdrl_infer::Provider;
+use hdrl_infer::placement::TACTICAL_ACTIONS;
+use rand::Rng;
+use rand::seq::SliceRandom;
+use serde::{Deserialize, Serialize};
+
+use super::common::{clip_global_norm, derived_rng, load_checkpoint, materialize, save_checkpoint, to_vec};
+use crate::env::TacticalEnv;
+use crate::run::Progress;
+use crate::sim::Placement;
+use crate::tables::default_placement;
+
+/// Logit added to masked actions (finite, so log-softmax and entropy stay finite).
+const MASKED: f32 = -1e9;
+
+/// PPO hyper-parameters (defaults from the research; all overridable from a config file).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default)]
+pub struct PpoConfig {
+    /// Transitions per rollout (all environments together).
+    pub rollout: usize,
+    /// Parallel environments.
+    pub n_envs: usize,
+    /// Optimisation epochs per rollout.
+    pub epochs: usize,
+    /// Minibatch size.
+    pub minibatch: usize,
+    /// Adam learning rate.
+    pub lr: f64,
+    /// Discount factor.
+    pub gamma: f32,
+    /// GAE λ.
+    pub lambda: f32,
+    /// Surrogate clip range.
+    pub clip: f32,
+    /// Value-loss coefficient.
+    pub vf_coef: f32,
+    /// Entropy coefficient.
+    pub ent_coef: f32,
+    /// Global gradient-norm clip.
+    pub grad_clip: f64,
+    /// Rollout/optimisation rounds.
+    pub updates: usize,
+    /// Function-days used for validation after each update (0 = all).
+    pub val_pairs: usize,
+}
+
+impl Default for PpoConfig {
+    fn default() -> Self {
+        Self {
+            rollout: 2048,
+            n_envs: 32,
+            epochs: 10,
+            minibatch: 64,
+            lr: 3e-4,
+            gamma: 0.99,
+            lambda: 0.95,
+            clip: 0.2,
+            vf_coef: 0.5,
+            ent_coef: 0.01,
+            grad_clip: 0.5,
+            updates: 60,
+            val_pairs: 300,
+        }
+    }
+}
+
+// ALGO LOGIC: network.
+
+/// The actor-critic: the architecture of `hdrl_infer::ActorCritic` (DESIGN.md), in burn.
+#[derive(Module, Debug)]
+pub struct ActorCriticNet<B: Backend> {
+    /// Trunk, first layer.
+    pub t1: Linear<B>,
+    /// Its normalisation.
+    pub t1_norm: LayerNorm<B>,
+    /// Trunk, second layer.
+    pub t2: Linear<B>,
+    /// Its normalisation.
+    pub t2_norm: LayerNorm<B>,
+    /// Actor layers.
+    pub a1: Linear<B>,
+    /// Actor layers.
+    pub a2: Linear<B>,
+    /// Actor output.
+    pub a3: Linear<B>,
+    /// Critic layers.
+    pub c1: Linear<B>,
+    /// Critic output.
+    pub c2: Linear<B>,
+}
+
+impl<B: Backend> ActorCriticNet<B> {
+    /// Build with fresh weights (drawn now, from the backend seed).
+    pub fn new(device: &B::Device) -> Self {
+        let m = Self {
+            t1: LinearConfig::new(11, 128).init(device),
+            t1_norm: LayerNormConfig::new(128).init(device),
+            t2: LinearConfig::new(128, 128).init(device),
+            t2_norm: LayerNormConfig::new(128).init(device),
+            a1: LinearConfig::new(128, 128).init(device),
+            a2: LinearConfig::new(128, 64).init(device),
+            a3: LinearConfig::new(64, TACTICAL_ACTIONS).init(device),
+            c1: LinearConfig::new(128, 64).init(device),
+            c2: LinearConfig::new(64, 1).init(device),
+        };
+        materialize(&m);
+        m
+    }
+
+    /// # Shapes
+    /// `x`: `[batch, 11]` → (logits `[batch, 24]`, value `[batch, 1]`).
+    pub fn forward(&self, x: Tensor<B, 2>) -> (Tensor<B, 2>, Tensor<B, 2>) {
+        let t = relu(self.t1_norm.forward(self.t1.forward(x)));
+        let t = relu(self.t2_norm.forward(self.t2.forward(t))); // [b, 128]
+        let a = relu(self.a1.forward(t.clone()));
+        let a = relu(self.a2.forward(a));
+        let logits = self.a3.forward(a);
+        let v = self.c2.forward(relu(self.c1.forward(t)));
+        (logits, v)
+    }
+}
+
+/// One history record (JSON).
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct PpoRecord {
+    /// Update index (1-based).
+    pub update: usize,
+    /// Environment steps so far.
+    pub steps: usize,
+    /// Mean reward per step in the rollout.
+    pub rollout_reward: f64,
+    /// Mean policy (surrogate) loss.
+    pub policy_loss: f64,
+    /// Mean value loss.
+    pub value_loss: f64,
+    /// Mean policy entropy (nats).
+    pub entropy: f64,
+    /// Mean approximate KL divergence to the rollout policy.
+    pub approx_kl: f64,
+    /// Fraction of samples whose ratio was clipped.
+    pub clip_frac: f64,
+    /// Greedy mean hourly reward on validation days.
+    pub val_reward: f64,
+    /// Minibatches skipped for non-finite loss or gradients (cumulative).
+    pub nan_skips: usize,
+    /// Wall time so far, s.
+    pub wall_s: f64,
+    /// Environment steps per second of the rollout (collection only).
+    pub env_sps: f64,
+    /// Total steps per second of the update (collection + optimisation).
+    pub sps: f64,
+}
+
+#[derive(Serialize, Deserialize)]
+struct State {
+    update: usize,
+    history: Vec<PpoRecord>,
+    best_val: f64,
+    nan_skips: usize,
+    wall_s: f64,
+}
+
+/// Result of training.
+pub struct Trained<B: Backend> {
+    /// The model with the best validation reward.
+    pub model: ActorCriticNet<B>,
+    /// The history.
+    pub history: Vec<PpoRecord>,
+}
+
+fn mask_add(masks: &[[bool; TACTICAL_ACTIONS]]) -> Vec<f32> {
+    masks.iter().flat_map(|m| m.map(|ok| if ok { 0.0 } else { MASKED })).collect()
+}
+
+/// Greedy mean hourly reward over validation function-days (provider context rotates over
+/// the three providers, deterministic).
+pub fn evaluate<B: Backend>(model: &ActorCriticNet<B>, env: &TacticalEnv<'_>, max_pairs: usize, device: &B::Device) -> f64 {
+    let pairs = env.pairs();
+    let stride = if max_pairs == 0 || pairs.len() <= max_pairs { 1 } else { pairs.len() / max_pairs };
+    let chosen: Vec<(usize, usize, Provider)> = pairs
+        .iter()
+        .step_by(stride.max(1))
+        .enumerate()
+        .map(|(i, &(f, d))| (f, d, Provider::ALL[i % 3]))
+        .collect();
+    if chosen.is_empty() {
+        return 0.0;
+    }
+    let mut prev: Vec<Placement> = chosen.iter().map(|&(f, _, p)| default_placement(&env.profile(f), p)).collect();
+    let mut sum = 0.0;
+    for hour in 0..24 {
+        let (obs, masks): (Vec<[f32; 11]>, Vec<[bool; TACTICAL_ACTIONS]>) = chosen
+            .iter()
+            .zip(&prev)
+            .map(|(&(f, d, p), pl)| env.observe(f, d * 24 + hour, p, *pl))
+            .unzip();
+        let n = obs.len();
+        let x = Tensor::<B, 2>::from_data(TensorData::new(obs.concat(), [n, 11]), device);
+        let m = Tensor::<B, 2>::from_data(TensorData::new(mask_add(&masks), [n, TACTICAL_ACTIONS]), device);
+        let (logits, _) = model.forward(x);
+        let a = to_vec(logits + m);
+        for (i, &(f, d, p)) in chosen.iter().enumerate() {
+            let act = hdrl_infer::math::argmax(&a[i * TACTICAL_ACTIONS..(i + 1) * TACTICAL_ACTIONS]);
+            sum += env.reward(f, d * 24 + hour, p, act) as f64;
+            let (r, t) = hdrl_infer::placement::split_tactical(act);
+            prev[i] = Placement::new(p, r, t);
+        }
+    }
+    sum / (chosen.len() * 24) as f64
+}
+
+/// Train. `ckpt` holds the resumable checkpoint; an existing one is resumed.
+#[allow(clippy::too_many_arguments)]
+pub fn train<B: AutodiffBackend>(
+    cfg: &PpoConfig,
+    env: &mut TacticalEnv<'_>,
+    val_env: &TacticalEnv<'_>,
+    seed: u64,
+    device: &B::Device,
+    ckpt: &Path,
+    progress: &Progress,
+) -> Result<Trained<B::InnerBackend>> {
+    // TRY NOT TO MODIFY: seeding and setup.
+    B::seed(device, seed);
+    let mut model: ActorCriticNet<B> = ActorCriticNet::new(device);
+    let mut optim = AdamConfig::new().with_epsilon(1e-5).init::<B, ActorCriticNet<B>>();
+    let mut st = State { update: 0, history: Vec::new(), best_val: f64::NEG_INFINITY, nan_skips: 0, wall_s: 0.0 };
+    if ckpt.join("state.json").exists() {
+        let (m, o, s) = load_checkpoint::<B, _, _, State>(ckpt, model, optim, device)?;
+        model = m;
+        optim = o;
+        st = s;
+        progress.println(format!("ppo: resumed from {} at update {}", ckpt.display(), st.update));
+    }
+    let mut best = if ckpt.join("best.mpk").exists() {
+        model.valid().load_file(ckpt.join("best"), &burn::record::DefaultRecorder::new(), device)?
+    } else {
+        model.valid()
+    };
+    let n_envs = cfg.n_envs.max(1);
+    let t_steps = (cfg.rollout / n_envs).max(1);
+    let bar = progress.bar(cfg.updates as u64, "ppo");
+    bar.set_position(st.update as u64);
+
+    while st.update < cfg.updates {
+        let t0 = Instant::now();
+        let mut rng = derived_rng(seed, st.update as u64);
+        env.reseed(rng.random());
+
+        // ALGO LOGIC: rollout.
+        let (mut obs, mut masks) = env.observe_all();
+        let cap = t_steps * n_envs;
+        let (mut b_obs, mut b_mask, mut b_act, mut b_logp, mut b_val, mut b_rew, mut b_done) = (
+            Vec::with_capacity(cap * 11),
+            Vec::with_capacity(cap * TACTICAL_ACTIONS),
+            Vec::with_capacity(cap),
+            Vec::with_capacity(cap),
+            Vec::with_capacity(cap),
+            Vec::with_capacity(cap),
+            Vec::with_capacity(cap),
+        );
+        let inner = model.valid();
+        for _ in 0..t_steps {
+            let x = Tensor::<B::InnerBackend, 2>::from_data(TensorData::new(obs.concat(), [n_envs, 11]), device);
+            let madd = mask_add(&masks);
+            let m = Tensor::<B::InnerBackend, 2>::from_data(TensorData::new(madd.clone(), [n_envs, TACTICAL_ACTIONS]), device);
+            let (logits, v) = inner.forward(x);
+            let lp = to_vec(log_softmax(logits + m, 1));
+            let v = to_vec(v);
+            let mut actions = Vec::with_capacity(n_envs);
+            for i in 0..n_envs {
+                let row = &lp[i * TACTICAL_ACTIONS..(i + 1) * TACTICAL_ACTIONS];
+                let mut u: f32 = rng.random();
+                let mut a = row.iter().rposition(|&l| l > MASKED / 2.0).unwrap_or(0);
+                for (k, &l) in row.iter().enumerate() {
+                    let p = l.exp();
+                    if u < p {
+                        a = k;
+                        break;
+                    }
+                    u -= p;
+                }
+                actions.push(a);
+                b_logp.push(row[a]);
+            }
+            let step = env.step_all(&actions);
+            b_obs.extend(obs.iter().flatten());
+            b_mask.extend(madd);
+            b_act.extend(actions.iter().map(|&a| a as i64));
+            b_val.extend(v);
+            b_rew.extend(step.reward.iter().map(|r| r.clamp(-hdrl_infer::reward::CLIP, hdrl_infer::reward::CLIP)));
+            b_done.extend(step.done.iter().copied());
+            obs = step.obs;
+            masks = step.mask;
+        }
+        let env_time = t0.elapsed().as_secs_f64();
+        let x = Tensor::<B::InnerBackend, 2>::from_data(TensorData::new(obs.concat(), [n_envs, 11]), device);
+        let last_v = to_vec(inner.forward(x).1);
+
+        // ALGO LOGIC: generalised advantage estimation.
+        let mut adv = vec![0.0f32; cap];
+        let mut next_adv = vec![0.0f32; n_envs];
+        for t in (0..t_steps).rev() {
+            for i in 0..n_envs {
+                let k = t * n_envs + i;
+                let next_v = if t + 1 < t_steps { b_val[k + n_envs] } else { last_v[i] };
+                let nonterm = if b_done[k] { 0.0 } else { 1.0 };
+                let delta = b_rew[k] + cfg.gamma * next_v * nonterm - b_val[k];
+                next_adv[i] = delta + cfg.gamma * cfg.lambda * nonterm * next_adv[i];
+                adv[k] = next_adv[i];
+            }
+        }
+        let ret: Vec<f32> = adv.iter().zip(&b_val).map(|(a, v)| a + v).collect();
+
+        // ALGO LOGIC: optimisation.
+        let mut idx: Vec<usize> = (0..cap).collect();
+        let (mut pl_sum, mut vl_sum, mut ent_sum, mut kl_sum, mut cf_sum, mut nb) = (0.0, 0.0, 0.0, 0.0, 0.0, 0usize);
+        for _ in 0..cfg.epochs {
+            idx.shuffle(&mut rng);
+            for mb in idx.chunks(cfg.minibatch.max(2)) {
+                let n = mb.len();
+                let xs: Vec<f32> = mb.iter().flat_map(|&k| b_obs[k * 11..(k + 1) * 11].iter().copied()).collect();
+                let ms: Vec<f32> = mb.iter().flat_map(|&k| b_mask[k * TACTICAL_ACTIONS..(k + 1) * TACTICAL_ACTIONS].iter().copied()).collect();
+                let a: Vec<i64> = mb.iter().map(|&k| b_act[k]).collect();
+                let old: Vec<f32> = mb.iter().map(|&k| b_logp[k]).collect();
+                let mut ad: Vec<f32> = mb.iter().map(|&k| adv[k]).collect();
+                let mean = ad.iter().sum::<f32>() / n as f32;
+                let std = (ad.iter().map(|v| (v - mean).powi(2)).sum::<f32>() / n as f32).sqrt();
+                for v in ad.iter_mut() {
+                    *v = (*v - mean) / (std + 1e-8);
+                }
+                let rt: Vec<f32> = mb.iter().map(|&k| ret[k]).collect();
+                let x = Tensor::<B, 2>::from_data(TensorData::new(xs, [n, 11]), device);
+                let m = Tensor::<B, 2>::from_data(TensorData::new(ms, [n, TACTICAL_ACTIONS]), device);
+                let a = Tensor::<B, 2, Int>::from_data(TensorData::new(a, [n, 1]), device);
+                let old = Tensor::<B, 2>::from_data(TensorData::new(old, [n, 1]), device);
+                let ad = Tensor::<B, 2>::from_data(TensorData::new(ad, [n, 1]), device);
+                let rt = Tensor::<B, 2>::from_data(TensorData::new(rt, [n, 1]), device);
+                let (logits, v) = model.forward(x);
+                let logp_all = log_softmax(logits + m, 1); // stable: no log of a probability
+                let logp = logp_all.clone().gather(1, a);
+                // Ratio guard: the log-ratio is clamped before exponentiation.
+                let log_ratio = (logp - old).clamp(-20.0, 20.0);
+                let ratio = log_ratio.clone().exp();
+                let s1 = ratio.clone() * ad.clone();
+                let s2 = ratio.clone().clamp(1.0 - cfg.clip, 1.0 + cfg.clip) * ad;
+                let pg_loss = -Tensor::min_pair(s1, s2).mean();
+                let v_loss = (v - rt).square().mean().mul_scalar(0.5);
+                let entropy = -(logp_all.clone().exp() * logp_all).sum_dim(1).mean();
+                let loss = pg_loss.clone() + v_loss.clone().mul_scalar(cfg.vf_coef) - entropy.clone().mul_scalar(cfg.ent_coef);
+                let lv = loss.clone().into_scalar().elem::<f64>();
+                if !lv.is_finite() {
+                    st.nan_skips += 1;
+                    continue;
+                }
+                let kl = ((ratio.clone() - 1.0) - log_ratio).mean().into_scalar().elem::<f64>();
+                let cf = (ratio - 1.0).abs().greater_elem(cfg.clip).float().mean().into_scalar().elem::<f64>();
+                let mut grads = GradientsParams::from_grads(loss.backward(), &model);
+                if clip_global_norm::<B, _>(&model, &mut grads, cfg.grad_clip).is_none() {
+                    st.nan_skips += 1;
+                    continue;
+                }
+                model = optim.step(cfg.lr, model, grads);
+                pl_sum += pg_loss.into_scalar().elem::<f64>();
+                vl_sum += v_loss.into_scalar().elem::<f64>();
+                ent_sum += entropy.into_scalar().elem::<f64>();
+                kl_sum += kl;
+                cf_sum += cf;
+                nb += 1;
+            }
+        }
+        st.update += 1;
+        let val = evaluate(&model.valid(), val_env, cfg.val_pairs, device);
+        if val > st.best_val {
+            st.best_val = val;
+            best = model.valid();
+        }
+        let dt = t0.elapsed().as_secs_f64();
+        st.wall_s += dt;
+        let nbf = nb.max(1) as f64;
+        st.history.push(PpoRecord {
+            update: st.update,
+            steps: st.update * cap,
+            rollout_reward: b_rew.iter().map(|&r| r as f64).sum::<f64>() / cap as f64,
+            policy_loss: pl_sum / nbf,
+            value_loss: vl_sum / nbf,
+            entropy: ent_sum / nbf,
+            approx_kl: kl_sum / nbf,
+            clip_frac: cf_sum / nbf,
+            val_reward: val,
+            nan_skips: st.nan_skips,
+            wall_s: st.wall_s,
+            env_sps: cap as f64 / env_time.max(1e-9),
+            sps: cap as f64 / dt.max(1e-9),
+        });
+        bar.inc(1);
+        bar.set_message(format!("entropy {:.2} val {:.3}", ent_sum / nbf, val));
+        save_checkpoint::<B, _, _>(ckpt, &model, &optim, &st, |dir| {
+            best.clone().save_file(dir.join("best"), &burn::record::DefaultRecorder::new())?;
+            Ok(())
+        })?;
+    }
+    bar.finish();
+    Ok(Trained { model: best, history: st.history })
+}

@@ -1,40 +1,57 @@
 /*
- * hdrl_filter.c - an Envoy (1.40) dynamic-module HTTP filter that picks a cloud provider
- * for each request and lets Envoy's router send the request to that provider's cluster.
+ * hdrl_filter.c - an Envoy (1.40) dynamic-module HTTP filter that asks libhdrl where each
+ * serverless function should run, and lets Envoy's router send the request to that
+ * provider's cluster.
  *
- * Skeleton: the decision comes from hdrl_decide(), a stand-in (hash of the function id)
- * that will later be replaced by a call into libhdrl. Everything around it (config
- * loading, header parsing, header rewriting, route-cache clearing, response headers) is
- * the real thing.
+ * Filter config (filter_config in the Envoy YAML, a google.protobuf.StringValue): the path of
+ * an hdrl weight bundle. config_new loads it with hdrl_model_load_file on Envoy's main thread;
+ * a missing or corrupt bundle logs
+ *   hdrl: cannot load bundle '<path>': <hdrl status message> (<detail>); rejecting filter config '<name>'
+ * and returns NULL, which makes Envoy reject the filter config (a static listener: Envoy exits).
  *
- * Per request (envoy_dynamic_module_on_http_filter_request_headers):
- *   reads   x-hdrl-function  (function id, required)
- *           x-hdrl-rps       (requests/s, non-negative decimal, required)
- *           x-hdrl-mem-mb    (observed memory in MB, integer 1..262144, required)
- *   sets    x-hdrl-provider  aws|azure|gcp  (the route table matches on it)
- *           x-hdrl-region, x-hdrl-memory-mb, x-hdrl-status (ok | missing:<h> | invalid:<h>)
- *   then clears the route cache so the router re-evaluates the route with the new header.
- * A missing or malformed header never fails the request: the default decision
- * (aws, us-east-1, 128 MB) is used and x-hdrl-status names the problem.
- * The same four headers are added to the response (on_http_filter_response_headers).
+ * Per request (on_http_filter_request_headers, on the stream's worker thread):
+ *   reads   the x-hdrl-* request headers (the contract is examples/reference/hdrl_http.h and
+ *           the README): x-hdrl-function, x-hdrl-rps, x-hdrl-mem-mb, x-hdrl-duration-ms,
+ *           x-hdrl-cpu, x-hdrl-inflight, x-hdrl-hour, x-hdrl-mem-need-mb, x-hdrl-obs;
+ *   decides with hdrl_decide on the function's own hdrl_state;
+ *   sets    x-hdrl-provider (aws|azure|gcp; the route table matches on it), x-hdrl-region,
+ *           x-hdrl-memory-mb, x-hdrl-concurrency, x-hdrl-steps, x-hdrl-forecast and
+ *           x-hdrl-status, replacing whatever the client sent in them;
+ *   then clears the route cache so that the router matches again on the new x-hdrl-provider.
+ * Missing or malformed headers, or an observation the library rejects (NaN, negative), never
+ * fail the request: the default decision (aws, us-east-1, 128 MB, 1 instance) is used and
+ * x-hdrl-status says why. The same headers are added to the response.
  *
- * Filter config (filter_config in the Envoy YAML, a google.protobuf.StringValue): the path
- * of the model file. If it cannot be opened, config_new logs an error and returns NULL,
- * which makes Envoy reject the filter config (and, for a static listener, refuse to start).
+ * Threads. The model is loaded once and then only read: every worker uses it with no lock
+ * (hdrl.h: a model may be shared by any number of threads). The states are not: hdrl.h allows
+ * one thread at a time per state, and one function's requests arrive on any worker. So the
+ * config holds one table of states for all workers, keyed by function id: a fixed array of
+ * 2 x HDRL_HTTP_MAX_FUNCTIONS slots, open addressing with linear probing, never shrinking.
+ * Lookups take no lock (a slot is published with a release store once its id and state are
+ * written, and never changes afterwards); inserting takes the table's mutex; deciding takes
+ * the slot's own mutex, held only around hdrl_decide (tens of microseconds, no I/O), so two
+ * functions never wait for each other. One table for all workers, rather than one per worker,
+ * keeps each function's 12-step window whole whichever worker a request lands on. When
+ * HDRL_HTTP_MAX_FUNCTIONS functions have a state, a new function is decided with a fresh
+ * state each time (x-hdrl-status: ok:untracked).
  *
- * Build: cc -shared -fPIC -std=c11 -Wall -Wextra -Werror -O2 -o libhdrl_router.so hdrl_filter.c
+ * Build (static libhdrl inside the module, nothing to install next to it):
+ *   cc -shared -fPIC -std=c11 -O2 -fvisibility=hidden -Iinclude -Iexamples/reference \
+ *      -o libhdrl_router.so examples/envoy/hdrl_filter.c target/release/libhdrl.a \
+ *      -Wl,--exclude-libs,ALL -lpthread -ldl -lm
  */
 #define _POSIX_C_SOURCE 200809L
 
-#include <errno.h>
-#include <math.h>
+#include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "abi_subset.h"
+#include "hdrl.h"
+#include "hdrl_http.h"
 
 #define HDRL_EXPORT __attribute__((visibility("default")))
 
@@ -58,25 +75,67 @@ __attribute__((format(printf, 2, 3))) static void hdrl_log(envoy_dynamic_module_
 }
 
 /* ------------------------------------------------------------------------------------ */
-/* The decision (stand-in for libhdrl)                                                  */
+/* Header helpers                                                                       */
 /* ------------------------------------------------------------------------------------ */
 
-enum { HDRL_AWS = 0, HDRL_AZURE = 1, HDRL_GCP = 2, HDRL_NPROVIDERS = 3 };
+static envoy_dynamic_module_type_module_buffer mbuf(const char* s) {
+  envoy_dynamic_module_type_module_buffer b = {s, s == NULL ? 0 : strlen(s)};
+  return b;
+}
 
-static const char* const kProviders[HDRL_NPROVIDERS] = {"aws", "azure", "gcp"};
-static const char* const kRegions[HDRL_NPROVIDERS] = {"us-east-1", "eastus", "us-central1"};
+/* First value of a request header (ptr NULL when absent). The pointer is Envoy's and stays
+ * valid until the hook returns or a header is set: hdrl_http_parse copies what it keeps. */
+static hdrl_http_value get_request_header(void* ctx, const char* key) {
+  envoy_dynamic_module_type_envoy_buffer out = {NULL, 0};
+  hdrl_http_value v = {NULL, 0};
+  if (envoy_dynamic_module_callback_http_get_header(
+          (envoy_dynamic_module_type_http_filter_envoy_ptr)ctx,
+          envoy_dynamic_module_type_http_header_type_RequestHeader, mbuf(key), &out, 0, NULL) &&
+      out.ptr != NULL) {
+    v.ptr = out.ptr;
+    v.len = out.length;
+  }
+  return v;
+}
 
-#define HDRL_DEFAULT_PROVIDER HDRL_AWS
-#define HDRL_DEFAULT_MEMORY_MB 128u
-#define HDRL_MAX_FUNCTION_LEN 128u
-#define HDRL_MAX_MEM_MB 262144ul
-#define HDRL_MAX_MEMORY_MB 10240u
+/* Sets (value non-NULL) or removes (value NULL) a header. */
+static void set_header(envoy_dynamic_module_type_http_filter_envoy_ptr f,
+                       envoy_dynamic_module_type_http_header_type type, const char* key,
+                       const char* value) {
+  if (!envoy_dynamic_module_callback_http_set_header(f, type, mbuf(key), mbuf(value))) {
+    hdrl_log(envoy_dynamic_module_type_log_level_Warn, "hdrl: could not set header %s", key);
+  }
+}
 
-typedef struct hdrl_decision {
-  int provider;        /* index into kProviders */
-  unsigned memory_mb;  /* memory to provision */
-  char status[64];     /* "ok", "missing:<header>" or "invalid:<header>" */
-} hdrl_decision;
+/* ------------------------------------------------------------------------------------ */
+/* In-module objects                                                                    */
+/* ------------------------------------------------------------------------------------ */
+
+#define TABLE_SLOTS (2u * HDRL_HTTP_MAX_FUNCTIONS)
+_Static_assert((TABLE_SLOTS & (TABLE_SLOTS - 1u)) == 0, "TABLE_SLOTS must be a power of two");
+
+typedef struct fn_slot {
+  atomic_int ready;    /* 1 once id, mutex and state are written; never reset */
+  size_t id_len;
+  char id[HDRL_HTTP_MAX_FUNCTION_LEN];
+  pthread_mutex_t mu;  /* held around every use of state */
+  hdrl_state* state;
+} fn_slot;
+
+typedef struct hdrl_config {
+  char* filter_name;
+  char* model_path;
+  hdrl_model* model;       /* read-only after config_new: shared by all workers */
+  pthread_mutex_t insert_mu;
+  size_t functions;        /* slots in use; guarded by insert_mu */
+  fn_slot slots[TABLE_SLOTS];
+} hdrl_config;
+
+typedef struct hdrl_filter {
+  hdrl_config* config;
+  int decided;
+  hdrl_http_decision decision;
+} hdrl_filter;
 
 static uint64_t fnv1a64(const char* p, size_t n) {
   uint64_t h = 1469598103934665603ull;
@@ -87,139 +146,51 @@ static uint64_t fnv1a64(const char* p, size_t n) {
   return h;
 }
 
-/* Stand-in: provider from a hash of the function id, memory = observed memory rounded up
- * to a 128 MB step, clamped to [128, 10240]. rps is parsed and validated but not used yet. */
-static void hdrl_decide(const char* function_id, size_t function_len, double rps,
-                        unsigned long mem_mb, hdrl_decision* out) {
-  (void)rps;
-  out->provider = (int)(fnv1a64(function_id, function_len) % HDRL_NPROVIDERS);
-  unsigned long m = ((mem_mb + 127ul) / 128ul) * 128ul;
-  if (m < HDRL_DEFAULT_MEMORY_MB) {
-    m = HDRL_DEFAULT_MEMORY_MB;
-  }
-  if (m > HDRL_MAX_MEMORY_MB) {
-    m = HDRL_MAX_MEMORY_MB;
-  }
-  out->memory_mb = (unsigned)m;
-  snprintf(out->status, sizeof out->status, "ok");
+static int slot_is(const fn_slot* s, const char* id, size_t len) {
+  return s->id_len == len && memcmp(s->id, id, len) == 0;
 }
 
-static void hdrl_default(hdrl_decision* out, const char* problem, const char* header) {
-  out->provider = HDRL_DEFAULT_PROVIDER;
-  out->memory_mb = HDRL_DEFAULT_MEMORY_MB;
-  snprintf(out->status, sizeof out->status, "%s:%s", problem, header);
-}
-
-/* ------------------------------------------------------------------------------------ */
-/* Header helpers                                                                       */
-/* ------------------------------------------------------------------------------------ */
-
-static envoy_dynamic_module_type_module_buffer mbuf(const char* s) {
-  envoy_dynamic_module_type_module_buffer b = {s, strlen(s)};
-  return b;
-}
-
-/* First value of a request header; returns 0 if the header is absent. */
-static int get_request_header(envoy_dynamic_module_type_http_filter_envoy_ptr f, const char* key,
-                              const char** value, size_t* len) {
-  envoy_dynamic_module_type_envoy_buffer out = {NULL, 0};
-  if (!envoy_dynamic_module_callback_http_get_header(
-          f, envoy_dynamic_module_type_http_header_type_RequestHeader, mbuf(key), &out, 0, NULL) ||
-      out.ptr == NULL) {
-    return 0;
-  }
-  *value = out.ptr;
-  *len = out.length;
-  return 1;
-}
-
-static void set_header(envoy_dynamic_module_type_http_filter_envoy_ptr f,
-                       envoy_dynamic_module_type_http_header_type type, const char* key,
-                       const char* value) {
-  if (!envoy_dynamic_module_callback_http_set_header(f, type, mbuf(key), mbuf(value))) {
-    hdrl_log(envoy_dynamic_module_type_log_level_Warn, "hdrl: could not set header %s", key);
-  }
-}
-
-/* Copies a header value into a NUL-terminated buffer; 0 if empty or too long. */
-static int copy_value(const char* v, size_t n, char* buf, size_t cap) {
-  if (n == 0 || n >= cap) {
-    return 0;
-  }
-  memcpy(buf, v, n);
-  buf[n] = '\0';
-  return 1;
-}
-
-static int parse_rps(const char* v, size_t n, double* out) {
-  char buf[32];
-  if (!copy_value(v, n, buf, sizeof buf)) {
-    return 0;
-  }
-  /* Plain decimal only: strtod alone would also take "0x1p4", "nan", "inf", " 12". */
-  for (size_t i = 0; i < n; i++) {
-    char c = buf[i];
-    if (!((c >= '0' && c <= '9') || c == '.' || c == 'e' || c == 'E' || c == '+' || c == '-')) {
-      return 0;
+/* The slot of a function, created on first use; NULL when the table is full (or out of
+ * memory). */
+static fn_slot* state_slot(hdrl_config* c, const char* id, size_t len) {
+  uint64_t h = fnv1a64(id, len);
+  for (size_t i = 0; i < TABLE_SLOTS; i++) { /* lock-free: published slots never change */
+    fn_slot* s = &c->slots[(h + i) & (TABLE_SLOTS - 1u)];
+    if (!atomic_load_explicit(&s->ready, memory_order_acquire)) {
+      break;
+    }
+    if (slot_is(s, id, len)) {
+      return s;
     }
   }
-  char* end = NULL;
-  errno = 0;
-  double d = strtod(buf, &end);
-  if (errno != 0 || end != buf + n || !isfinite(d) || d < 0.0) {
-    return 0;
-  }
-  *out = d;
-  return 1;
-}
-
-static int parse_mem_mb(const char* v, size_t n, unsigned long* out) {
-  char buf[16];
-  if (!copy_value(v, n, buf, sizeof buf)) {
-    return 0;
-  }
-  for (size_t i = 0; i < n; i++) {
-    if (buf[i] < '0' || buf[i] > '9') {
-      return 0;
+  fn_slot* found = NULL;
+  pthread_mutex_lock(&c->insert_mu);
+  for (size_t i = 0; i < TABLE_SLOTS; i++) { /* again under the lock: another worker may have won */
+    fn_slot* s = &c->slots[(h + i) & (TABLE_SLOTS - 1u)];
+    if (atomic_load_explicit(&s->ready, memory_order_relaxed)) {
+      if (slot_is(s, id, len)) {
+        found = s;
+        break;
+      }
+      continue;
     }
-  }
-  errno = 0;
-  unsigned long m = strtoul(buf, NULL, 10);
-  if (errno != 0 || m == 0 || m > HDRL_MAX_MEM_MB) {
-    return 0;
-  }
-  *out = m;
-  return 1;
-}
-
-static int valid_function_id(const char* v, size_t n) {
-  if (n == 0 || n > HDRL_MAX_FUNCTION_LEN) {
-    return 0;
-  }
-  for (size_t i = 0; i < n; i++) {
-    unsigned char c = (unsigned char)v[i];
-    if (c < 0x21 || c > 0x7e) {
-      return 0;
+    if (c->functions < HDRL_HTTP_MAX_FUNCTIONS && hdrl_state_new(&s->state) == HDRL_STATUS_OK) {
+      if (pthread_mutex_init(&s->mu, NULL) == 0) {
+        memcpy(s->id, id, len);
+        s->id_len = len;
+        c->functions++;
+        atomic_store_explicit(&s->ready, 1, memory_order_release);
+        found = s;
+      } else {
+        hdrl_state_free(s->state);
+        s->state = NULL;
+      }
     }
+    break;
   }
-  return 1;
+  pthread_mutex_unlock(&c->insert_mu);
+  return found;
 }
-
-/* ------------------------------------------------------------------------------------ */
-/* In-module objects                                                                    */
-/* ------------------------------------------------------------------------------------ */
-
-typedef struct hdrl_config {
-  char* filter_name;
-  char* model_path;
-  long long model_bytes;
-} hdrl_config;
-
-typedef struct hdrl_filter {
-  const hdrl_config* config;
-  int decided;
-  hdrl_decision decision;
-} hdrl_filter;
 
 static char* dup_buffer(envoy_dynamic_module_type_envoy_buffer b) {
   char* s = malloc(b.length + 1);
@@ -233,17 +204,37 @@ static char* dup_buffer(envoy_dynamic_module_type_envoy_buffer b) {
   return s;
 }
 
+static void config_free(hdrl_config* c) {
+  for (size_t i = 0; i < TABLE_SLOTS; i++) {
+    if (atomic_load_explicit(&c->slots[i].ready, memory_order_acquire)) {
+      pthread_mutex_destroy(&c->slots[i].mu);
+      hdrl_state_free(c->slots[i].state);
+    }
+  }
+  hdrl_model_free(c->model);
+  pthread_mutex_destroy(&c->insert_mu);
+  free(c->filter_name);
+  free(c->model_path);
+  free(c);
+}
+
 /* ------------------------------------------------------------------------------------ */
 /* Event hooks: program                                                                 */
 /* ------------------------------------------------------------------------------------ */
 
 HDRL_EXPORT envoy_dynamic_module_type_abi_version_module_ptr
 envoy_dynamic_module_on_program_init(void) {
+  if (!HDRL_VERSION_COMPATIBLE(hdrl_version())) {
+    hdrl_log(envoy_dynamic_module_type_log_level_Error,
+             "hdrl: libhdrl %s cannot serve a module built with hdrl.h %s", hdrl_version_string(),
+             HDRL_VERSION_STRING);
+    return NULL; /* Envoy refuses the module */
+  }
   return HDRL_ENVOY_ABI_VERSION;
 }
 
 /* ------------------------------------------------------------------------------------ */
-/* Event hooks: HTTP filter config                                                      */
+/* Event hooks: HTTP filter config (main thread)                                        */
 /* ------------------------------------------------------------------------------------ */
 
 HDRL_EXPORT envoy_dynamic_module_type_http_filter_config_module_ptr
@@ -252,61 +243,53 @@ envoy_dynamic_module_on_http_filter_config_new(
     envoy_dynamic_module_type_envoy_buffer name, envoy_dynamic_module_type_envoy_buffer config) {
   (void)filter_config_envoy_ptr;
   hdrl_config* c = calloc(1, sizeof *c);
-  if (c == NULL) {
+  if (c == NULL || pthread_mutex_init(&c->insert_mu, NULL) != 0) {
     hdrl_log(envoy_dynamic_module_type_log_level_Error, "hdrl: out of memory in config_new");
+    free(c);
     return NULL;
   }
   c->filter_name = dup_buffer(name);
   c->model_path = dup_buffer(config);
   if (c->filter_name == NULL || c->model_path == NULL) {
     hdrl_log(envoy_dynamic_module_type_log_level_Error, "hdrl: out of memory in config_new");
-    goto fail;
+    config_free(c);
+    return NULL;
   }
   if (c->model_path[0] == '\0' || strlen(c->model_path) != config.length) {
     hdrl_log(envoy_dynamic_module_type_log_level_Error,
-             "hdrl: filter_config must be the model file path (a StringValue); got %zu bytes",
-             config.length);
-    goto fail;
+             "hdrl: filter_config must be the bundle path (a StringValue); got %zu bytes; "
+             "rejecting filter config '%s'",
+             config.length, c->filter_name);
+    config_free(c);
+    return NULL;
   }
-  struct stat st;
-  FILE* fp = fopen(c->model_path, "rb");
-  if (fp == NULL) {
+  hdrl_status st = hdrl_model_load_file(c->model_path, &c->model);
+  if (st != HDRL_STATUS_OK) {
+    char msg[HDRL_MESSAGE_MAX] = "?", detail[HDRL_MESSAGE_MAX] = "?";
+    size_t n;
+    (void)hdrl_status_message(st, msg, sizeof msg, &n);
+    (void)hdrl_last_error_message(detail, sizeof detail, &n);
     hdrl_log(envoy_dynamic_module_type_log_level_Error,
-             "hdrl: model file '%s' cannot be opened: %s; rejecting filter config '%s'",
-             c->model_path, strerror(errno), c->filter_name);
-    goto fail;
+             "hdrl: cannot load bundle '%s': %s (%s); rejecting filter config '%s'",
+             c->model_path, msg, detail, c->filter_name);
+    config_free(c);
+    return NULL;
   }
-  if (fstat(fileno(fp), &st) != 0 || !S_ISREG(st.st_mode)) {
-    hdrl_log(envoy_dynamic_module_type_log_level_Error,
-             "hdrl: model file '%s' is not a regular file; rejecting filter config '%s'",
-             c->model_path, c->filter_name);
-    fclose(fp);
-    goto fail;
-  }
-  fclose(fp);
-  c->model_bytes = (long long)st.st_size;
-  /* Later: load the model with libhdrl here and keep the handle in hdrl_config. */
+  hdrl_quant quant = HDRL_QUANT_F32;
+  (void)hdrl_model_quant(c->model, &quant);
   hdrl_log(envoy_dynamic_module_type_log_level_Info,
-           "hdrl: filter config '%s' ready, model '%s' (%lld bytes)", c->filter_name,
-           c->model_path, c->model_bytes);
+           "hdrl: filter config '%s' ready: bundle '%s' (%s), libhdrl %s, states for %u functions",
+           c->filter_name, c->model_path, quant == HDRL_QUANT_I8 ? "int8" : "f32",
+           hdrl_version_string(), (unsigned)HDRL_HTTP_MAX_FUNCTIONS);
   return c;
-
-fail:
-  free(c->filter_name);
-  free(c->model_path);
-  free(c);
-  return NULL;
 }
 
 HDRL_EXPORT void envoy_dynamic_module_on_http_filter_config_destroy(
     envoy_dynamic_module_type_http_filter_config_module_ptr filter_config_ptr) {
-  hdrl_config* c = (hdrl_config*)filter_config_ptr;
-  if (c == NULL) {
-    return;
+  /* Every filter holds a reference to its config, so no worker uses it any more. */
+  if (filter_config_ptr != NULL) {
+    config_free((hdrl_config*)filter_config_ptr);
   }
-  free(c->filter_name);
-  free(c->model_path);
-  free(c);
 }
 
 /* ------------------------------------------------------------------------------------ */
@@ -321,42 +304,50 @@ HDRL_EXPORT envoy_dynamic_module_type_http_filter_module_ptr envoy_dynamic_modul
   if (f == NULL) {
     return NULL;
   }
-  f->config = (const hdrl_config*)filter_config_ptr;
+  f->config = (hdrl_config*)filter_config_ptr;
   return f;
 }
 
-static void decide_from_headers(envoy_dynamic_module_type_http_filter_envoy_ptr e,
-                                hdrl_decision* d) {
-  const char *fn = NULL, *rps_v = NULL, *mem_v = NULL;
-  size_t fn_len = 0, rps_len = 0, mem_len = 0;
-  double rps = 0.0;
-  unsigned long mem_mb = 0;
-
-  if (!get_request_header(e, "x-hdrl-function", &fn, &fn_len)) {
-    hdrl_default(d, "missing", "x-hdrl-function");
-  } else if (!valid_function_id(fn, fn_len)) {
-    hdrl_default(d, "invalid", "x-hdrl-function");
-  } else if (!get_request_header(e, "x-hdrl-rps", &rps_v, &rps_len)) {
-    hdrl_default(d, "missing", "x-hdrl-rps");
-  } else if (!parse_rps(rps_v, rps_len, &rps)) {
-    hdrl_default(d, "invalid", "x-hdrl-rps");
-  } else if (!get_request_header(e, "x-hdrl-mem-mb", &mem_v, &mem_len)) {
-    hdrl_default(d, "missing", "x-hdrl-mem-mb");
-  } else if (!parse_mem_mb(mem_v, mem_len, &mem_mb)) {
-    hdrl_default(d, "invalid", "x-hdrl-mem-mb");
+static void decide_from_headers(hdrl_config* c, envoy_dynamic_module_type_http_filter_envoy_ptr e,
+                                hdrl_http_decision* d) {
+  hdrl_http_request req;
+  char status[HDRL_HTTP_STATUS_MAX];
+  if (!hdrl_http_parse(get_request_header, e, hdrl_http_clock_hour(), &req, status)) {
+    hdrl_http_default(d);
+    memcpy(d->status, status, sizeof status);
+    return;
+  }
+  fn_slot* s = state_slot(c, req.function, req.function_len);
+  if (s != NULL) {
+    pthread_mutex_lock(&s->mu);
+    hdrl_http_decide(c->model, s->state, &req, "ok", d);
+    pthread_mutex_unlock(&s->mu);
+    return;
+  }
+  hdrl_state* fresh = NULL;
+  if (hdrl_state_new(&fresh) == HDRL_STATUS_OK) {
+    hdrl_http_decide(c->model, fresh, &req, "ok:untracked", d);
+    hdrl_state_free(fresh);
   } else {
-    hdrl_decide(fn, fn_len, rps, mem_mb, d);
+    hdrl_http_default(d);
+    snprintf(d->status, sizeof d->status, "no_state");
   }
 }
 
 static void write_decision(envoy_dynamic_module_type_http_filter_envoy_ptr e,
                            envoy_dynamic_module_type_http_header_type type,
-                           const hdrl_decision* d) {
-  char mem[16];
-  snprintf(mem, sizeof mem, "%u", d->memory_mb);
-  set_header(e, type, "x-hdrl-provider", kProviders[d->provider]);
-  set_header(e, type, "x-hdrl-region", kRegions[d->provider]);
-  set_header(e, type, "x-hdrl-memory-mb", mem);
+                           const hdrl_http_decision* d) {
+  char memory[16], concurrency[16], steps[16];
+  snprintf(memory, sizeof memory, "%u", d->memory_mb);
+  snprintf(concurrency, sizeof concurrency, "%u", d->concurrency);
+  snprintf(steps, sizeof steps, "%u", d->steps);
+  set_header(e, type, "x-hdrl-provider", d->provider);
+  set_header(e, type, "x-hdrl-region", d->region);
+  set_header(e, type, "x-hdrl-memory-mb", memory);
+  set_header(e, type, "x-hdrl-concurrency", concurrency);
+  /* Only a decision of the library has these two; remove any the client sent otherwise. */
+  set_header(e, type, "x-hdrl-steps", d->decided ? steps : NULL);
+  set_header(e, type, "x-hdrl-forecast", d->decided ? d->forecast : NULL);
   set_header(e, type, "x-hdrl-status", d->status);
 }
 
@@ -366,13 +357,14 @@ envoy_dynamic_module_on_http_filter_request_headers(
     envoy_dynamic_module_type_http_filter_module_ptr filter_module_ptr, bool end_of_stream) {
   (void)end_of_stream;
   hdrl_filter* f = (hdrl_filter*)filter_module_ptr;
-  decide_from_headers(filter_envoy_ptr, &f->decision);
+  /* Reads every header it needs before the first set_header (which may invalidate them). */
+  decide_from_headers(f->config, filter_envoy_ptr, &f->decision);
   f->decided = 1;
   /* Overwrites whatever the client sent in these headers: only the filter decides. */
   write_decision(filter_envoy_ptr, envoy_dynamic_module_type_http_header_type_RequestHeader,
                  &f->decision);
-  /* The route may already have been resolved (by an earlier filter or by HCM); make the
-   * router evaluate it again against the rewritten x-hdrl-provider header. */
+  /* Envoy resolved the route before this filter ran; make the router evaluate it again
+   * against the rewritten x-hdrl-provider header. */
   envoy_dynamic_module_callback_http_clear_route_cache(filter_envoy_ptr);
   return envoy_dynamic_module_type_on_http_filter_request_headers_status_Continue;
 }

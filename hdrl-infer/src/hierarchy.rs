@@ -9,7 +9,7 @@ use crate::kernels::Kernels;
 use crate::layers::Precision;
 use crate::math;
 use crate::models::{ActorCritic, Dqn, Forecaster, Model};
-use crate::placement::{MEMORY_TIERS_MB, Provider, TACTICAL_ACTIONS, smallest_tier_fitting, split_tactical, tactical_action};
+use crate::placement::{MEMORY_TIERS_MB, Provider, TACTICAL_ACTIONS, region_for_rank, smallest_tier_fitting, split_tactical, tactical_action};
 use crate::weights::{Bundle, ModelKind};
 
 /// Head-room on top of Little's law when suggesting warm instances.
@@ -55,8 +55,13 @@ pub enum ForecastSource {
 pub struct Decision {
     /// Provider (strategic layer).
     pub provider: Provider,
-    /// Region slot 0–3 (tactical layer); the concrete region is `provider.region_name(slot)`.
+    /// Region slot 0–3 (tactical layer: the PPO picks a distance rank from the app's home
+    /// region, mapped through [`crate::placement::REGIONS_BY_DISTANCE`]); the concrete region
+    /// is `provider.region_name(slot)`.
     pub region: u8,
+    /// The region's distance rank from the app's home region (0 = home); with the tier it
+    /// forms the tactical action `region_rank · 6 + memory_tier`.
+    pub region_rank: u8,
     /// Memory tier index 0–5 (tactical layer).
     pub memory_tier: u8,
     /// Memory of that tier, MB.
@@ -71,8 +76,7 @@ pub struct Decision {
     pub forecast: Forecast,
     /// Whether the forecast came from the LSTM.
     pub forecast_source: ForecastSource,
-    /// Warm instances to keep for the next 15 s: ⌈rate × duration × 1.2⌉ (Little's law with
-    /// head-room), 0 when no request is expected.
+    /// Warm instances to keep for the next 15 s: see [`prewarm_target`].
     pub concurrency: u32,
 }
 
@@ -131,13 +135,34 @@ impl<P: Precision> Hierarchy<P> {
         Ok(())
     }
 
+    /// An empty hierarchy built directly on the heap: no stack temporary of the hierarchy's
+    /// size (≈ 0.8 MB in f32), so it is safe on threads with small stacks.
+    #[cfg(feature = "std")]
+    #[allow(unsafe_code)]
+    pub fn boxed(kernels: Kernels) -> std::boxed::Box<Self> {
+        let mut b = std::boxed::Box::<Self>::new_uninit();
+        let p = b.as_mut_ptr();
+        // SAFETY: `p` points to an allocation of one `Self`. Every field except `kernels` is
+        // made of f32, i8, i32 and u8 values (arrays, LayerNorms, Scales, the presence mask),
+        // for which all-zero bytes are valid values; the zeroed `kernels` bytes (null function
+        // pointers) are overwritten with a valid table before the value is assumed
+        // initialised, and nothing reads the field in between. A zeroed model is a valid,
+        // unloaded model (`present` = 0).
+        unsafe {
+            core::ptr::write_bytes(p, 0, 1);
+            core::ptr::addr_of_mut!((*p).kernels).write(kernels);
+            core::ptr::addr_of_mut!((*p).encoder).write(EncoderConfig::DEFAULT);
+            b.assume_init()
+        }
+    }
+
     /// Load a bundle into a new boxed hierarchy with the fastest kernels of this CPU.
     ///
     /// # Errors
     /// As [`Hierarchy::load_into`].
     #[cfg(feature = "std")]
     pub fn load(bytes: &[u8]) -> Result<std::boxed::Box<Self>, InferError> {
-        let mut h = std::boxed::Box::new(Self::empty(Kernels::detect()));
+        let mut h = Self::boxed(Kernels::detect());
         h.load_into(bytes)?;
         Ok(h)
     }
@@ -219,8 +244,9 @@ impl<P: Precision> Hierarchy<P> {
         Ok((Forecast { request_rate, memory_used_mb, cpu_util }, src))
     }
 
-    /// The full decision for one function: DQN picks the provider, PPO the region and memory
-    /// tier (never a tier below the app's memory need when one fits), the LSTM forecasts the
+    /// The full decision for one function: DQN picks the provider, PPO the region (as a
+    /// distance rank from the app's home region) and memory tier (never a tier below the app's
+    /// memory need when one fits), the LSTM forecasts the
     /// next step from the window plus this observation's step, and the forecast sets the
     /// suggested concurrency.
     ///
@@ -245,7 +271,8 @@ impl<P: Precision> Hierarchy<P> {
         let action = math::argmax(&masked);
         let mut probs = [0.0; TACTICAL_ACTIONS];
         math::softmax(&logits, &mut probs);
-        let (region, tier) = split_tactical(action);
+        let (rank, tier) = split_tactical(action);
+        let region = region_for_rank(obs.app.home_region, rank);
 
         let mut next = window.clone();
         next.push(step);
@@ -255,6 +282,7 @@ impl<P: Precision> Hierarchy<P> {
         Ok(Decision {
             provider,
             region: region as u8,
+            region_rank: rank as u8,
             memory_tier: tier as u8,
             memory_mb: MEMORY_TIERS_MB[tier],
             q_values: q,
@@ -262,7 +290,7 @@ impl<P: Precision> Hierarchy<P> {
             value,
             forecast,
             forecast_source,
-            concurrency: suggested_concurrency(forecast.request_rate, obs.app.mean_duration_ms),
+            concurrency: prewarm_target(window, forecast.request_rate, obs.app.mean_duration_ms),
         })
     }
 }
@@ -273,20 +301,54 @@ pub fn mask_small_tiers(logits: &mut [f32; TACTICAL_ACTIONS], need_mb: f32) {
     if (MEMORY_TIERS_MB[min_tier] as f32) < need_mb {
         return;
     }
-    for region in 0..4 {
+    for rank in 0..4 {
         for tier in 0..min_tier {
-            logits[tactical_action(region, tier)] = f32::NEG_INFINITY;
+            logits[tactical_action(rank, tier)] = f32::NEG_INFINITY;
         }
     }
 }
 
-/// Warm instances for a forecast rate (requests/s) and mean duration (ms): ⌈λ · W · 1.2⌉.
+/// Seconds covered by one operational step (and by one forecast).
+pub const STEP_S: f32 = 15.0;
+
+/// Expected arrivals in the next step below which no instance is held warm: the platform's
+/// keep-alive handles sparse functions; pre-warming pays off where a request is likely.
+pub const PREWARM_MIN_ARRIVALS: f32 = 0.5;
+
+/// The operational layer's pre-warm target for the next step: no instance is held warm for a
+/// function whose window saw no request in its last 12 steps (3 minutes: the platform's
+/// keep-alive covers it, and holding instances for idle functions costs more than the cold
+/// starts it saves); otherwise [`suggested_concurrency`] of the forecast.
+pub fn prewarm_target(window: &Window, forecast_rate: f32, duration_ms: f32) -> u32 {
+    let active = window.ordered_iter().any(|s| s[0] > 0.0);
+    if active { suggested_concurrency(forecast_rate, duration_ms) } else { 0 }
+}
+
+/// Warm instances for a forecast rate (requests/s) and mean duration (ms): 0 when fewer than
+/// [`PREWARM_MIN_ARRIVALS`] requests are expected in the next [`STEP_S`] seconds, otherwise
+/// Little's law with head-room, ⌈λ · W · 1.2⌉, at least 1 (capped at 10⁶). NaN gives 0.
 pub fn suggested_concurrency(rate: f32, duration_ms: f32) -> u32 {
-    let l = rate * duration_ms / 1000.0 * CONCURRENCY_HEADROOM;
-    if l.is_nan() || l <= 0.0 {
+    if rate.is_nan() || rate * STEP_S < PREWARM_MIN_ARRIVALS {
         return 0;
     }
-    let c = l.min(1.0e6);
+    let l = rate * duration_ms.max(0.0) / 1000.0 * CONCURRENCY_HEADROOM;
+    let c = if l.is_nan() { 1.0 } else { l.clamp(1.0, 1.0e6) };
     let t = c as u32;
     if (t as f32) < c { t + 1 } else { t }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn concurrency_follows_littles_law_above_the_arrival_threshold() {
+        assert_eq!(suggested_concurrency(0.01, 1000.0), 0, "0.15 expected arrivals: keep-alive handles it");
+        assert_eq!(suggested_concurrency(0.04, 100.0), 1, "0.6 expected arrivals: one warm instance");
+        assert_eq!(suggested_concurrency(10.0, 500.0), 6, "10/s × 0.5 s × 1.2 = 6");
+        assert_eq!(suggested_concurrency(10.0, 510.0), 7);
+        assert_eq!(suggested_concurrency(f32::NAN, 100.0), 0);
+        assert_eq!(suggested_concurrency(f32::INFINITY, 100.0), 1_000_000);
+        assert_eq!(suggested_concurrency(1e9, 1e9), 1_000_000);
+    }
 }

@@ -62,19 +62,45 @@ pub const REGION_SLOTS: [&str; 4] = ["us-east", "us-west", "eu-west", "ap-southe
 /// Memory tiers in MB, in action order.
 pub const MEMORY_TIERS_MB: [u16; 6] = [128, 256, 512, 1024, 2048, 3008];
 
-/// Number of tactical actions: region slots × memory tiers.
+/// Number of tactical actions: region ranks × memory tiers.
 pub const TACTICAL_ACTIONS: usize = REGION_SLOTS.len() * MEMORY_TIERS_MB.len();
 
-/// Tactical action index for a region slot and memory tier: `region · 6 + tier`.
-pub const fn tactical_action(region: usize, tier: usize) -> usize {
-    region * MEMORY_TIERS_MB.len() + tier
+/// Region slots ordered by distance from each home slot, nearest (the home itself) first,
+/// following the measured inter-region round-trip times (hdrl-train's
+/// `data/network/inter_region_rtt_ms.csv`; a test there checks this table against the file).
+pub const REGIONS_BY_DISTANCE: [[u8; 4]; 4] = [[0, 2, 1, 3], [1, 0, 2, 3], [2, 0, 1, 3], [3, 1, 0, 2]];
+
+/// The region slot at distance rank `rank` (0 = home) from `home` (both taken modulo 4).
+pub const fn region_for_rank(home: u8, rank: usize) -> usize {
+    REGIONS_BY_DISTANCE[home as usize % 4][rank % 4] as usize
 }
 
-/// Region slot and memory tier of a tactical action index (taken modulo the action count).
+/// The distance rank of region slot `region` from `home`.
+pub const fn rank_of_region(home: u8, region: usize) -> usize {
+    let row = REGIONS_BY_DISTANCE[home as usize % 4];
+    let mut r = 0;
+    while r < 4 {
+        if row[r] as usize == region % 4 {
+            return r;
+        }
+        r += 1;
+    }
+    0
+}
+
+/// Tactical action index for a region rank and memory tier: `rank · 6 + tier`. The PPO acts
+/// in ranks (0 = the app's home region, then by distance) so one policy serves apps whose
+/// users are anywhere.
+pub const fn tactical_action(rank: usize, tier: usize) -> usize {
+    rank * MEMORY_TIERS_MB.len() + tier
+}
+
+/// Region rank and memory tier of a tactical action index (taken modulo the action count).
 pub const fn split_tactical(action: usize) -> (usize, usize) {
     let a = action % TACTICAL_ACTIONS;
     (a / MEMORY_TIERS_MB.len(), a % MEMORY_TIERS_MB.len())
 }
+
 
 /// Smallest tier index whose memory is at least `need_mb` (the largest tier if none is).
 pub fn smallest_tier_fitting(need_mb: f32) -> usize {
@@ -82,4 +108,24 @@ pub fn smallest_tier_fitting(need_mb: f32) -> usize {
         .iter()
         .position(|&m| m as f32 >= need_mb)
         .unwrap_or(MEMORY_TIERS_MB.len() - 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranks_and_regions_are_inverse_and_home_comes_first() {
+        for home in 0..4u8 {
+            assert_eq!(region_for_rank(home, 0), home as usize);
+            let mut seen = [false; 4];
+            for rank in 0..4 {
+                let r = region_for_rank(home, rank);
+                assert_eq!(rank_of_region(home, r), rank);
+                seen[r] = true;
+            }
+            assert_eq!(seen, [true; 4]);
+        }
+        assert_eq!(split_tactical(tactical_action(3, 5)), (3, 5));
+    }
 }

@@ -36,21 +36,62 @@ pub fn quantize(v: f32, scale: f32) -> i8 {
 
 /// Quantise an activation vector into `out` (same length); returns its scale.
 /// Non-finite inputs are not expected here (layers check their inputs) and quantise to 0.
+///
+/// Written lane-wise and branch-free (8 partial maxima, clamp before rounding) so that LLVM
+/// vectorises both passes; the result is the same as `quantize(v, scale)` per element.
 #[inline]
 pub fn quantize_vec(x: &[f32], out: &mut [i8]) -> f32 {
-    let mut m = 0.0f32;
-    for &v in x {
-        let a = crate::math::abs(v);
-        if a > m && a.is_finite() {
-            m = a;
+    let mut lanes = [0.0f32; 8];
+    let mut chunks = x.chunks_exact(8);
+    for c in &mut chunks {
+        for (m, &v) in lanes.iter_mut().zip(c) {
+            *m = max_finite_abs(*m, v);
         }
     }
+    for (m, &v) in lanes.iter_mut().zip(chunks.remainder()) {
+        *m = max_finite_abs(*m, v);
+    }
+    let m = lanes.iter().fold(0.0f32, |a, &b| if b > a { b } else { a });
     let s = scale_for(m);
     let inv = 1.0 / s;
     for (o, &v) in out.iter_mut().zip(x) {
-        *o = if v.is_finite() { round(v * inv).clamp(-QMAX, QMAX) as i8 } else { 0 };
+        *o = round_clamped(v * inv, v.is_finite());
     }
     s
+}
+
+/// `round(t).clamp(−127, 127)` (half away from zero, as [`round`]) as an i8, or 0 when
+/// `keep` is false, in float and integer operations that vectorise: no saturating
+/// float→int cast. `floor(y)` for `0 ≤ y < 2²²` is `y + 1.5·2²³` rounded to nearest (whose
+/// low mantissa bits are the integer) minus one when that rounded up.
+#[inline(always)]
+pub(crate) fn round_clamped(t: f32, keep: bool) -> i8 {
+    const MAGIC: f32 = 12_582_912.0; // 1.5 · 2^23
+    let y = abs_clamped(t) + 0.5; // the same float add as `round`, on |t|
+    let big = y + MAGIC;
+    let n = (big.to_bits() as i32 - MAGIC.to_bits() as i32) - i32::from(big - MAGIC > y);
+    let n = if t < 0.0 { -n } else { n };
+    if keep { n as i8 } else { 0 }
+}
+
+/// `min(|t|, 127)`; NaN gives 0.
+#[inline(always)]
+fn abs_clamped(t: f32) -> f32 {
+    let a = crate::math::abs(t);
+    if a < QMAX {
+        a
+    } else if a >= QMAX {
+        QMAX
+    } else {
+        0.0
+    }
+}
+
+/// `max(m, |v|)`, ignoring NaN and ±∞.
+#[inline(always)]
+pub(crate) fn max_finite_abs(m: f32, v: f32) -> f32 {
+    let a = crate::math::abs(v);
+    if a > m && a <= f32::MAX { a } else { m }
 }
 
 #[cfg(test)]
@@ -66,6 +107,26 @@ mod tests {
         for (v, qv) in x.iter().zip(q) {
             assert!((v - qv as f32 * s).abs() <= s * 0.5 + 1e-7);
         }
+    }
+
+    #[test]
+    fn vector_rounding_matches_scalar_quantize() {
+        // Every multiple of 1/64 in [-130, 130] plus the values next to each tie.
+        for i in -130 * 64..=130 * 64 {
+            let t = i as f32 / 64.0;
+            for v in [
+                t,
+                f32::from_bits(t.to_bits() + 1),
+                f32::from_bits(t.to_bits().saturating_sub(1)),
+            ] {
+                assert_eq!(round_clamped(v, true), quantize(v, 1.0), "{v}");
+            }
+        }
+        assert_eq!(round_clamped(f32::NAN, false), 0);
+        assert_eq!(
+            round_clamped(0.499_999_97, true),
+            quantize(0.499_999_97, 1.0)
+        );
     }
 
     #[test]

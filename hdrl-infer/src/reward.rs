@@ -62,6 +62,10 @@ pub fn component(x: f32, max: f32) -> f32 {
     if max.is_nan() || max <= 0.0 || x.is_nan() {
         return 0.0;
     }
+    if x <= 0.0 {
+        // Also for x = −∞ with max = +∞, where x / max would be NaN.
+        return 1.0;
+    }
     let r = 1.0 - x / max;
     if r.is_nan() { 0.0 } else { r.clamp(0.0, 1.0) }
 }
@@ -98,5 +102,8 @@ mod tests {
         assert!((b.reward(0.0, 0.0, 0.0, 1.0).total - -9.0).abs() < 1e-6);
         let zero = RewardBounds { max_cost_usd: 0.0, max_latency_ms: f32::NAN, max_carbon_g: -1.0 };
         assert_eq!(zero.reward(1.0, 1.0, 1.0, 0.0).total, 0.0);
+        // Found by tests/properties.rs: −∞ / +∞ is NaN, which used to score −∞ as the worst.
+        assert_eq!(component(f32::NEG_INFINITY, f32::INFINITY), 1.0);
+        assert_eq!(component(f32::INFINITY, f32::INFINITY), 0.0);
     }
 }

@@ -243,3 +243,20 @@ fn every_single_byte_corruption_is_caught() {
     }
     h.load_into(&good).unwrap();
 }
+
+#[test]
+fn loading_works_on_a_thread_with_a_small_stack() {
+    // The f32 hierarchy is ≈ 0.8 MB: `load` builds it on the heap, never on the stack.
+    let f = seeded_bundle(29, Quant::F32);
+    let q = seeded_bundle(29, Quant::I8);
+    let t = std::thread::Builder::new()
+        .stack_size(128 * 1024)
+        .spawn(move || {
+            let h = Hierarchy::<F32>::load(&f).unwrap();
+            let h8 = Hierarchy::<I8>::load(&q).unwrap();
+            let mut w = Window::new();
+            (h.decide(&mut w, &obs(3)).is_ok(), h8.decide(&mut w, &obs(4)).is_ok())
+        })
+        .unwrap();
+    assert_eq!(t.join().unwrap(), (true, true));
+}

@@ -164,12 +164,17 @@ impl<'a> TacticalEnv<'a> {
         self.envs = (0..n).map(|_| self.fresh()).collect();
     }
 
-    /// Table reward of running function `f` in hour `h` on `provider` with tactical `action`.
-    pub fn reward(&self, f: usize, h: usize, provider: Provider, action: usize) -> f32 {
+    /// Table reward of running function `f` in hour `h` on `provider` with tactical `action`,
+    /// after running the previous hour on `prev` (`None`: a move, the pool starts empty).
+    pub fn reward(&self, f: usize, h: usize, provider: Provider, action: usize, prev: Option<Placement>) -> f32 {
         if h >= self.tab.hours {
             return 0.0;
         }
-        self.tab.reward_at(f, h, provider as usize * TACTICAL_ACTIONS + action % TACTICAL_ACTIONS)
+        let k = provider as usize * TACTICAL_ACTIONS + action % TACTICAL_ACTIONS;
+        match prev {
+            Some(p) => self.tab.reward_after(f, h, k, p),
+            None => self.tab.reward_moved[(f * self.tab.hours + h) * crate::tables::PLACEMENTS + k],
+        }
     }
 
     /// Profile of function `f`.
@@ -224,13 +229,13 @@ impl<'a> TacticalEnv<'a> {
     pub fn step_all(&mut self, actions: &[usize]) -> VecStep {
         let n = self.envs.len();
         let mut out = VecStep { obs: Vec::with_capacity(n), mask: Vec::with_capacity(n), reward: Vec::with_capacity(n), done: Vec::with_capacity(n) };
-        for i in 0..n {
+        for (i, &action) in actions.iter().enumerate().take(n) {
             let s = self.envs[i];
-            let (region, tier) = hdrl_infer::placement::split_tactical(actions[i]);
-            let pl = Placement::new(s.provider, region, tier);
+            let home = self.tab.profiles[s.f].home_region;
+            let pl = Placement::from_action(s.provider, action, home);
             let h = s.day * 24 + s.hour;
-            let k = s.provider as usize * TACTICAL_ACTIONS + pl.action();
-            let r = if h < self.tab.hours { self.tab.reward_at(s.f, h, k) } else { 0.0 };
+            let k = pl.index_for(home);
+            let r = if h < self.tab.hours { self.tab.reward_after(s.f, h, k, s.prev) } else { 0.0 };
             let mut next = TacState { hour: s.hour + 1, prev: pl, ..s };
             let done = next.hour >= 24;
             if done {
@@ -285,7 +290,7 @@ impl<'a> OperationalEnv<'a> {
     pub fn set_placement(&mut self, pl: Placement, window: Window) {
         if pl != self.pool.placement {
             let t = self.t0 + self.k as f64 * self.step_s;
-            self.pool.finish(t, &mut self.totals);
+            self.pool.finish(self.sim, t, &mut self.totals);
             self.pool = Pool::new(pl, window);
         }
     }
@@ -313,7 +318,7 @@ impl<'a> OperationalEnv<'a> {
         self.k += 1;
         let done = self.k >= self.steps;
         if done {
-            self.pool.finish(end, &mut tot);
+            self.pool.finish(self.sim, end, &mut tot);
         }
         self.totals.merge(&tot);
         (tot, done)

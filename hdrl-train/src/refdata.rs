@@ -307,6 +307,13 @@ mod tests {
         assert_eq!(az.carbon_g_per_kwh[0], 379.07);
         assert_eq!(d.rtt_ms[0][3], 216.7);
         assert_eq!(d.rtt_ms[3][0], 216.7);
+        // hdrl-infer's region ranking follows this RTT table, nearest first.
+        for home in 0..4 {
+            let order = hdrl_infer::placement::REGIONS_BY_DISTANCE[home];
+            for w in order.windows(2) {
+                assert!(d.rtt_ms[home][w[0] as usize] <= d.rtt_ms[home][w[1] as usize], "home {home}: {order:?}");
+            }
+        }
         let c = aws.cold[0];
         assert_eq!(c.quantile(0.5), c.median);
         assert!(c.mean() > c.lo && c.mean() < c.hi);

@@ -46,19 +46,32 @@ impl Placement {
         MEMORY_TIERS_MB[self.tier as usize] as f64
     }
 
-    /// The tactical action index of its region and tier.
-    pub fn action(&self) -> usize {
-        hdrl_infer::placement::tactical_action(self.region as usize, self.tier as usize)
+    /// The placement a tactical action means for an app whose users are in `home`.
+    pub fn from_action(provider: Provider, action: usize, home: u8) -> Self {
+        let (rank, tier) = hdrl_infer::placement::split_tactical(action);
+        Self::new(provider, hdrl_infer::placement::region_for_rank(home, rank), tier)
     }
 
-    /// All 72 placements: provider-major, then the 24 tactical actions.
-    pub fn all() -> impl Iterator<Item = Placement> {
-        Provider::ALL.into_iter().flat_map(|p| {
-            (0..hdrl_infer::placement::TACTICAL_ACTIONS).map(move |a| {
-                let (r, t) = hdrl_infer::placement::split_tactical(a);
-                Placement::new(p, r, t)
-            })
-        })
+    /// The tactical action of this placement for an app whose users are in `home`.
+    pub fn action_for(&self, home: u8) -> usize {
+        let rank = hdrl_infer::placement::rank_of_region(home, self.region as usize);
+        hdrl_infer::placement::tactical_action(rank, self.tier as usize)
+    }
+
+    /// Index among the 72 placements of an app in `home`: provider-major, then action.
+    pub fn index_for(&self, home: u8) -> usize {
+        self.provider as usize * hdrl_infer::placement::TACTICAL_ACTIONS + self.action_for(home)
+    }
+
+    /// The placement of index `k` (see [`Placement::index_for`]).
+    pub fn from_index(k: usize, home: u8) -> Self {
+        let n = hdrl_infer::placement::TACTICAL_ACTIONS;
+        Self::from_action(Provider::ALL[(k / n) % 3], k % n, home)
+    }
+
+    /// All 72 placements of an app in `home`, in index order.
+    pub fn all_for(home: u8) -> impl Iterator<Item = Placement> {
+        (0..3 * hdrl_infer::placement::TACTICAL_ACTIONS).map(move |k| Self::from_index(k, home))
     }
 }
 
@@ -274,8 +287,10 @@ impl Window {
 struct Instance {
     busy_until: f64,
     last_end: f64,
-    /// Held warm by the operational layer until this time (billed while idle).
+    /// Held warm by the operational layer until this time.
     held_until: f64,
+    /// Start of the current held-and-idle interval, which is billed (NaN when none is open).
+    hold_from: f64,
 }
 
 /// One function's instance pool on one placement: decides warm or cold for each invocation
@@ -299,12 +314,23 @@ impl Pool {
         Window::keep(KEEP_ALIVE_S[pl.provider as usize])
     }
 
+    /// Close an instance's open held-idle interval at `t`: bill it and count its idle memory.
+    fn settle(&self, sim: &Sim, i: &mut Instance, t: f64, tot: &mut Totals) {
+        if i.hold_from.is_nan() {
+            return;
+        }
+        let secs = (t.min(i.held_until) - i.hold_from).max(0.0);
+        tot.idle_gb_s += secs * self.placement.memory_mb() / 1024.0;
+        tot.cost_usd += secs * sim.idle_usd_per_s(self.placement);
+        i.hold_from = f64::NAN;
+    }
+
     fn alive(&self, i: &Instance, t: f64) -> bool {
         i.busy_until > t || i.held_until >= t || self.window.alive(t - i.last_end)
     }
 
     /// Drop instances that are gone at time `t`, accounting their idle memory into `tot`.
-    fn reap(&mut self, t: f64, tot: &mut Totals) {
+    fn reap(&mut self, sim: &Sim, t: f64, tot: &mut Totals) {
         let gb = self.placement.memory_mb() / 1024.0;
         let w = self.window;
         let mut k = 0;
@@ -313,6 +339,8 @@ impl Pool {
             let gone = !(i.busy_until > t || i.held_until >= t || w.alive(t - i.last_end))
                 && t - i.last_end > w.prewarm_s + w.keep_s;
             if gone {
+                let mut i = i;
+                self.settle(sim, &mut i, t, tot);
                 tot.idle_gb_s += gb * w.loaded_idle(f64::INFINITY);
                 self.insts.swap_remove(k);
             } else {
@@ -321,42 +349,46 @@ impl Pool {
         }
     }
 
-    /// Make sure `target` instances are alive at `t` and hold them until `until`;
-    /// returns the USD billed for the hold (idle time of held instances is billed).
-    pub fn prewarm(&mut self, sim: &Sim, t: f64, until: f64, target: u32, tot: &mut Totals) -> f64 {
-        self.reap(t, tot);
+    /// Make sure `target` instances are alive at `t` and hold them warm until `until`.
+    /// Instances started here cost a cold start off the request path; the time a held
+    /// instance spends idle is billed at the provider's GB-second price (settled when it
+    /// serves, is released, or the run ends).
+    pub fn prewarm(&mut self, sim: &Sim, t: f64, until: f64, target: u32, tot: &mut Totals) {
+        self.reap(sim, t, tot);
         let mut alive = self.insts.iter().filter(|i| self.alive(i, t)).count() as u32;
         while alive < target {
-            self.insts.push(Instance { busy_until: t, last_end: t, held_until: until });
+            self.insts.push(Instance { busy_until: t, last_end: t, held_until: t, hold_from: f64::NAN });
             alive += 1;
         }
         let mut held = 0;
-        for i in self.insts.iter_mut() {
+        let mut insts = std::mem::take(&mut self.insts);
+        for i in insts.iter_mut() {
             if held < target && i.busy_until <= t {
+                if i.hold_from.is_nan() || i.held_until < t {
+                    self.settle(sim, i, t, tot);
+                    i.hold_from = t;
+                }
                 i.held_until = i.held_until.max(until);
                 held += 1;
+            } else {
+                self.settle(sim, i, t, tot);
             }
         }
-        let secs = held as f64 * (until - t).max(0.0);
-        tot.idle_gb_s += secs * self.placement.memory_mb() / 1024.0;
-        let usd = secs * sim.idle_usd_per_s(self.placement);
-        tot.cost_usd += usd;
-        usd
+        self.insts = insts;
     }
 
     /// Serve one invocation starting at `t` with reference duration `d_ref`; `u` ∈ [0, 1)
     /// picks the cold-start latency quantile.
     pub fn serve(&mut self, sim: &Sim, prof: &Profile, t: f64, d_ref: f64, u: f64, tot: &mut Totals) -> Outcome {
-        self.reap(t, tot);
+        self.reap(sim, t, tot);
         let gb = self.placement.memory_mb() / 1024.0;
         let w = self.window;
         // The most recently used idle alive instance.
         let mut best: Option<usize> = None;
         for (k, i) in self.insts.iter().enumerate() {
-            if i.busy_until <= t && (i.held_until >= t || w.alive(t - i.last_end)) {
-                if best.is_none_or(|b| self.insts[b].last_end < i.last_end) {
-                    best = Some(k);
-                }
+            let usable = i.busy_until <= t && (i.held_until >= t || w.alive(t - i.last_end));
+            if usable && best.is_none_or(|b| self.insts[b].last_end < i.last_end) {
+                best = Some(k);
             }
         }
         let cold_ms = if best.is_some() { 0.0 } else { sim.cold_ms(self.placement, u) };
@@ -364,24 +396,35 @@ impl Pool {
         let end = t + (o.latency_ms - sim.rtt_ms(prof, self.placement)).max(0.0) / 1000.0;
         match best {
             Some(k) => {
-                let i = &mut self.insts[k];
-                if i.held_until < t {
+                let mut i = self.insts[k];
+                if i.hold_from.is_nan() {
                     tot.idle_gb_s += gb * w.loaded_idle(t - i.last_end);
+                } else {
+                    self.settle(sim, &mut i, t, tot);
                 }
                 i.busy_until = end;
                 i.last_end = end;
+                self.insts[k] = i;
             }
-            None => self.insts.push(Instance { busy_until: end, last_end: end, held_until: f64::NEG_INFINITY }),
+            None => self.insts.push(Instance {
+                busy_until: end,
+                last_end: end,
+                held_until: f64::NEG_INFINITY,
+                hold_from: f64::NAN,
+            }),
         }
         tot.add(&o);
         o
     }
 
-    /// Close the books at the end of a run: idle memory of every remaining instance up to `t`.
-    pub fn finish(&mut self, t: f64, tot: &mut Totals) {
+    /// Close the books at the end of a run (or a move): bill open holds and count the idle
+    /// memory of every remaining instance up to `t`.
+    pub fn finish(&mut self, sim: &Sim, t: f64, tot: &mut Totals) {
         let gb = self.placement.memory_mb() / 1024.0;
-        for i in self.insts.drain(..) {
-            if i.busy_until <= t && i.held_until < t {
+        for mut i in std::mem::take(&mut self.insts) {
+            if !i.hold_from.is_nan() {
+                self.settle(sim, &mut i, t, tot);
+            } else if i.busy_until <= t {
                 tot.idle_gb_s += gb * self.window.loaded_idle(t - i.last_end);
             }
         }
@@ -460,11 +503,16 @@ mod tests {
         // Pre-warming makes the next request warm and is billed.
         let mut pool = Pool::new(pl, Pool::provider_window(pl));
         let mut t2 = Totals::default();
-        let usd = pool.prewarm(&s, 0.0, 15.0, 2, &mut t2);
-        assert!(usd > 0.0 && t2.cost_usd == usd);
-        assert!(!pool.serve(&s, &p, 5.0, 0.1, 0.5, &mut t2).cold);
-        assert!(!pool.serve(&s, &p, 5.01, 0.1, 0.5, &mut t2).cold);
+        pool.prewarm(&s, 0.0, 15.0, 2, &mut t2);
+        assert_eq!(t2.cost_usd, 0.0, "billed when the hold is settled");
+        let o1 = pool.serve(&s, &p, 5.0, 0.1, 0.5, &mut t2);
+        let o2 = pool.serve(&s, &p, 5.01, 0.1, 0.5, &mut t2);
+        assert!(!o1.cold && !o2.cold);
         assert!(pool.serve(&s, &p, 5.02, 0.1, 0.5, &mut t2).cold);
+        pool.finish(&s, 15.0, &mut t2);
+        // Two held instances idle for 5 s and 5.01 s at 1 GB: billed exactly that.
+        let held_usd = t2.cost_usd - o1.cost_usd - o2.cost_usd - s.invocation(&p, pl, 0.1, s.cold_ms(pl, 0.5)).cost_usd;
+        assert!((held_usd - 10.01 * s.idle_usd_per_s(pl)).abs() < 1e-12, "{held_usd}");
     }
 
     #[test]

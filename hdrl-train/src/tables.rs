@@ -40,9 +40,13 @@ pub struct DayStats {
     pub peak_per_min: f32,
 }
 
-/// The default placement of a function on a provider: home region, smallest fitting tier.
+/// Memory tier of the default placement when the function needs less: 1024 MB.
+pub const DEFAULT_TIER: usize = 3;
+
+/// The default (fixed) placement of a function on a provider: its home region, 1024 MB or the
+/// smallest tier that fits if that is larger.
 pub fn default_placement(p: &Profile, provider: Provider) -> Placement {
-    Placement::new(provider, p.home_region as usize, smallest_tier_fitting(p.memory_need_mb))
+    Placement::new(provider, p.home_region as usize, smallest_tier_fitting(p.memory_need_mb).max(DEFAULT_TIER))
 }
 
 /// All tables of a trace.
@@ -55,8 +59,11 @@ pub struct Tables {
     pub days: usize,
     /// `[f][h]` statistics.
     pub hour: Vec<Vec<HourStats>>,
-    /// `[f][h][placement]` reward (0 for empty hours).
+    /// `[f][h][placement]` reward (0 for empty hours), the pool warm from the hour before.
     pub reward: Vec<f32>,
+    /// The same when the placement changed at the start of the hour: the new pool starts
+    /// empty, so the hour's first invocation is cold too.
+    pub reward_moved: Vec<f32>,
     /// `[app][day][provider]` statistics.
     pub day: Vec<Vec<[DayStats; 3]>>,
     /// Functions of each app.
@@ -93,11 +100,11 @@ impl Tables {
         }
         let mut hour = vec![vec![HourStats::default(); hours]; nf];
         let mut reward = vec![0.0f32; nf * hours * PLACEMENTS];
-        let placements: Vec<Placement> = Placement::all().collect();
+        let mut reward_moved = vec![0.0f32; nf * hours * PLACEMENTS];
         for f in 0..nf {
             let prof = &profiles[f];
-            for h in 0..hours {
-                let (a, b) = hourly.idx[f][h];
+            let placements: Vec<Placement> = Placement::all_for(prof.home_region).collect();
+            for (h, &(a, b)) in hourly.idx[f].iter().enumerate().take(hours) {
                 let inv = hourly.get(f, h);
                 if inv.is_empty() {
                     continue;
@@ -113,10 +120,14 @@ impl Tables {
                     let flags = &cold_flags[f][pl.provider as usize][a as usize..b as usize];
                     let cold_ms = sim.cold_mean_ms(*pl);
                     let mut tot = Totals::default();
-                    for (i, &c) in inv.iter().zip(flags) {
-                        tot.add(&sim.invocation(prof, *pl, i.duration as f64, if c { cold_ms } else { 0.0 }));
+                    let mut moved = Totals::default();
+                    for (j, (i, &c)) in inv.iter().zip(flags).enumerate() {
+                        let d = i.duration as f64;
+                        tot.add(&sim.invocation(prof, *pl, d, if c { cold_ms } else { 0.0 }));
+                        moved.add(&sim.invocation(prof, *pl, d, if c || j == 0 { cold_ms } else { 0.0 }));
                     }
                     reward[base + k] = sim.reward(&tot).total;
+                    reward_moved[base + k] = sim.reward(&moved).total;
                 }
             }
         }
@@ -129,7 +140,7 @@ impl Tables {
         let mut day = vec![vec![[DayStats::default(); 3]; days]; napps];
         for (app, funcs) in app_funcs.iter().enumerate() {
             for (p, provider) in Provider::ALL.iter().enumerate() {
-                for d in 0..days {
+                for (d, slot) in day[app].iter_mut().enumerate() {
                     let (t0, t1) = (d as f64 * DAY_S, (d + 1) as f64 * DAY_S);
                     let mut tot = Totals::default();
                     let mut lat = Vec::new();
@@ -150,7 +161,7 @@ impl Tables {
                         }
                     }
                     lat.sort_by(f32::total_cmp);
-                    day[app][d][p] = DayStats {
+                    slot[p] = DayStats {
                         totals: tot,
                         latency_pct: [pct(&lat, 0.5), pct(&lat, 0.95), pct(&lat, 0.99)],
                         peak_per_min: per_min.iter().copied().max().unwrap_or(0) as f32,
@@ -158,12 +169,21 @@ impl Tables {
                 }
             }
         }
-        Self { profiles, hours, days, hour, reward, day, app_funcs }
+        Self { profiles, hours, days, hour, reward, reward_moved, day, app_funcs }
     }
 
-    /// Reward of placement index `k` (provider-major) for function `f` in hour `h`.
+    /// Reward of placement index `k` ([`Placement::index_for`] the function's home) for
+    /// function `f` in hour `h`.
     pub fn reward_at(&self, f: usize, h: usize, k: usize) -> f32 {
         self.reward[(f * self.hours + h) * PLACEMENTS + k]
+    }
+
+    /// Reward of placement index `k` for function `f` in hour `h` when the previous hour ran
+    /// on `prev` (a move starts an empty pool).
+    pub fn reward_after(&self, f: usize, h: usize, k: usize, prev: Placement) -> f32 {
+        let home = self.profiles[f].home_region;
+        let i = (f * self.hours + h) * PLACEMENTS + k;
+        if Placement::from_index(k, home) == prev { self.reward[i] } else { self.reward_moved[i] }
     }
 
     /// The tactical observation of function `f` after running hour `h` on `pl`
@@ -289,8 +309,8 @@ mod tests {
         // A placement below the memory need violates the SLA for every invocation.
         let prof = tab.profiles[f];
         if prof.memory_need_mb > 128.0 {
-            let k = Placement::new(Provider::Aws, 0, 0);
-            let idx = Placement::all().position(|p| p == k).unwrap();
+            let k = Placement::new(Provider::Aws, prof.home_region as usize, 0);
+            let idx = k.index_for(prof.home_region);
             assert!(tab.reward_at(f, h, idx) < -8.0);
         }
         let obs = tab.tactical_obs(&sim, f, h, default_placement(&prof, Provider::Gcp));

@@ -107,9 +107,10 @@ impl Trace {
         end.max(0.0)
     }
 
-    /// Whole days covered (at least 1).
+    /// Whole days in which invocations start (at least 1).
     pub fn days(&self) -> usize {
-        ((self.span_s() / 86_400.0).ceil() as usize).max(1)
+        let last = self.inv.last().map(|i| i.start).unwrap_or(0.0);
+        ((last / 86_400.0).floor() as usize + 1).max(1)
     }
 
     /// Invocations of each function, in start order.

@@ -18,7 +18,7 @@ pub const DAY_S: f64 = 86_400.0;
 pub const HOUR_S: f64 = 3_600.0;
 
 /// Day ranges of the temporal split (0-based, end exclusive).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Split {
     /// Training days.
     pub train: (usize, usize),

@@ -93,6 +93,11 @@ impl Window {
         self.buf.recent()
     }
 
+    /// The steps held, oldest first.
+    pub fn ordered_iter(&self) -> impl Iterator<Item = &[f32; OPERATIONAL_FEATURES]> {
+        self.buf.oldest_ordered()
+    }
+
     /// The window in time order, or `None` until 12 steps were pushed.
     pub fn ordered(&self) -> Option<[[f32; OPERATIONAL_FEATURES]; WINDOW]> {
         if self.buf.len() < WINDOW {

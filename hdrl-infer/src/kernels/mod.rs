@@ -20,9 +20,14 @@ mod tests;
 pub type MatvecF32 = fn(w: &[f32], b: &[f32], x: &[f32], y: &mut [f32]);
 
 /// `acc[o] = Σ_i W[o][i] · x[i]` for an output-major i8 matrix of `acc.len()` rows and
-/// `x.len()` columns, accumulated exactly in i32 (|x|, |W| ≤ 127, so no overflow for any
-/// row shorter than 133 000 entries).
+/// `x.len()` columns, accumulated exactly in i32 (|x| ≤ 128, |W| ≤ 127, so no overflow for
+/// any row shorter than 132 000 entries). Weights must not be −128: the SIMD tiers multiply
+/// `|x|` by `W` with the sign of `x`, which −128 overflows (`DenseI8` never holds −128).
 pub type MatvecI8 = fn(w: &[i8], x: &[i8], acc: &mut [i32]);
+
+/// Quantise an activation vector into `out` (same length) and return its scale, exactly as
+/// [`crate::quant::quantize_vec`] does (the generic entry *is* that function).
+pub type QuantizeI8 = fn(x: &[f32], out: &mut [i8]) -> f32;
 
 /// An in-place elementwise activation over a slice.
 pub type Elementwise = fn(xs: &mut [f32]);
@@ -48,6 +53,8 @@ pub struct Kernels {
     pub matvec_f32: MatvecF32,
     /// int8 matrix-vector product.
     pub matvec_i8: MatvecI8,
+    /// Per-vector int8 quantisation of activations (the input of every int8 product).
+    pub quantize_i8: QuantizeI8,
     /// Logistic function in place.
     pub sigmoid: Elementwise,
     /// Hyperbolic tangent in place.
@@ -61,6 +68,7 @@ impl Kernels {
             tier: Tier::Generic,
             matvec_f32: generic::matvec_f32,
             matvec_i8: generic::matvec_i8,
+            quantize_i8: crate::quant::quantize_vec,
             sigmoid: crate::math::sigmoid_slice,
             tanh: crate::math::tanh_slice,
         }

@@ -3,24 +3,71 @@
 
 use super::Kernels;
 
+/// The generic table, every x86-64 tier this CPU can run (so the AVX2 int8 body is tested
+/// also where `detect` picks VNNI), and the detected table itself.
 fn tables() -> heapless::Vec<Kernels, 4> {
     let mut v = heapless::Vec::new();
     let _ = v.push(Kernels::generic());
+    #[cfg(all(target_arch = "x86_64", feature = "std"))]
+    for k in super::x86_64::tables() {
+        let _ = v.push(k);
+    }
     #[cfg(feature = "std")]
     let _ = v.push(Kernels::detect());
     v
 }
 
+/// Every (inputs, outputs) shape of the three models, plus shapes that exercise each column
+/// block (64/32/16/8, masked tail) and each int8 path (8-row groups, single rows, partial
+/// 32-byte chunks, the last row's chunk running past the end of the matrix).
+const SHAPES: [(usize, usize); 33] = [
+    (10, 128),
+    (128, 64),
+    (4, 32),
+    (96, 64),
+    (64, 32),
+    (32, 3),
+    (11, 128),
+    (128, 128),
+    (64, 24),
+    (64, 1),
+    (5, 128),
+    (64, 64),
+    (1, 1),
+    (5, 3),
+    (11, 24),
+    (14, 33),
+    (133, 128),
+    (3, 97),
+    (7, 120),
+    (2, 7),
+    (33, 9),
+    (31, 17),
+    (63, 8),
+    (65, 15),
+    (200, 5),
+    (1, 250),
+    (40, 2),
+    (17, 16),
+    (96, 255),
+    (127, 31),
+    (5, 8),
+    (3, 12),
+    (6, 7),
+];
+
 /// A tiny deterministic generator so the suite needs no dev-dependency.
 fn lcg(state: &mut u64) -> f32 {
-    *state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+    *state = state
+        .wrapping_mul(6364136223846793005)
+        .wrapping_add(1442695040888963407);
     ((*state >> 40) as f32 / (1u64 << 24) as f32) * 2.0 - 1.0
 }
 
 #[test]
 fn matvec_f32_matches_f64_reference_for_odd_shapes() {
     let mut s = 7;
-    for &(rows, cols) in &[(1, 1), (5, 3), (11, 24), (14, 33), (64, 32), (133, 128), (3, 97)] {
+    for &(rows, cols) in &SHAPES {
         let w: std::vec::Vec<f32> = (0..rows * cols).map(|_| lcg(&mut s)).collect();
         let b: std::vec::Vec<f32> = (0..cols).map(|_| lcg(&mut s)).collect();
         let x: std::vec::Vec<f32> = (0..rows).map(|_| lcg(&mut s)).collect();
@@ -29,7 +76,9 @@ fn matvec_f32_matches_f64_reference_for_odd_shapes() {
             (k.matvec_f32)(&w, &b, &x, &mut y);
             for c in 0..cols {
                 let want: f64 = b[c] as f64
-                    + (0..rows).map(|r| x[r] as f64 * w[r * cols + c] as f64).sum::<f64>();
+                    + (0..rows)
+                        .map(|r| x[r] as f64 * w[r * cols + c] as f64)
+                        .sum::<f64>();
                 assert!(
                     (y[c] as f64 - want).abs() < 1e-5 * (rows as f64).sqrt() + 1e-6,
                     "{:?} {rows}x{cols} col {c}: {} vs {want}",
@@ -41,12 +90,27 @@ fn matvec_f32_matches_f64_reference_for_odd_shapes() {
     }
 }
 
+/// Every table's `matvec_i8` against the exact i32 sum, for `rows` outputs of `x.len()` inputs.
+fn assert_matvec_i8_exact(w: &[i8], x: &[i8], rows: usize) {
+    let cols = x.len();
+    for k in tables() {
+        let mut acc = std::vec![0; rows];
+        (k.matvec_i8)(w, x, &mut acc);
+        for (r, &got) in acc.iter().enumerate() {
+            let want: i32 = (0..cols).map(|c| w[r * cols + c] as i32 * x[c] as i32).sum();
+            assert_eq!(got, want, "{:?} {rows}x{cols} row {r}", k.tier);
+        }
+    }
+}
+
 #[test]
 fn matvec_i8_is_exact_for_extreme_values() {
     let mut s = 3;
-    for &(rows, cols) in &[(1, 1), (3, 5), (24, 11), (128, 128), (64, 133), (7, 97)] {
-        let mut w: std::vec::Vec<i8> =
-            (0..rows * cols).map(|_| (lcg(&mut s) * 127.0) as i8).collect();
+    // The i8 matrix is output-major: `rows` outputs of `cols` inputs.
+    for &(cols, rows) in &SHAPES {
+        let mut w: std::vec::Vec<i8> = (0..rows * cols)
+            .map(|_| (lcg(&mut s) * 127.0) as i8)
+            .collect();
         let mut x: std::vec::Vec<i8> = (0..cols).map(|_| (lcg(&mut s) * 127.0) as i8).collect();
         // Worst case for saturating instructions: every product at ±127·127.
         if rows > 1 {
@@ -60,14 +124,99 @@ fn matvec_i8_is_exact_for_extreme_values() {
                 *v = 127;
             }
         }
-        for k in tables() {
-            let mut acc = std::vec![0; rows];
-            (k.matvec_i8)(&w, &x, &mut acc);
-            for r in 0..rows {
-                let want: i32 = (0..cols).map(|c| w[r * cols + c] as i32 * x[c] as i32).sum();
-                assert_eq!(acc[r], want, "{:?} {rows}x{cols} row {r}", k.tier);
+        assert_matvec_i8_exact(&w, &x, rows);
+    }
+}
+
+#[test]
+fn matvec_i8_is_exact_for_minus_128_inputs() {
+    // Quantised activations stop at ±127, but the contract allows any x: |−128| = 128 still
+    // fits the unsigned operand of the SIMD dot products.
+    for &(cols, rows) in &SHAPES {
+        let w: std::vec::Vec<i8> = (0..rows * cols)
+            .map(|i| {
+                if i % 3 == 0 {
+                    -127
+                } else {
+                    127 - (i % 7) as i8
+                }
+            })
+            .collect();
+        let x: std::vec::Vec<i8> = (0..cols)
+            .map(|c| if c % 5 == 4 { 0 } else { -128 })
+            .collect();
+        assert_matvec_i8_exact(&w, &x, rows);
+    }
+}
+
+#[test]
+fn quantize_i8_is_bit_identical_to_quantize_vec() {
+    let mut s = 5;
+    for len in [0usize, 1, 3, 5, 7, 8, 9, 11, 16, 31, 64, 100, 128] {
+        for case in 0..4 {
+            let mut x: std::vec::Vec<f32> = (0..len).map(|_| lcg(&mut s) * 3.0).collect();
+            match case {
+                // exact ties of the rounding: the max is 127 so the scale is 1
+                1 if len > 2 => {
+                    x[0] = 127.0;
+                    for (i, v) in x.iter_mut().enumerate().skip(1) {
+                        *v = (i as f32 - 60.0) + 0.5;
+                    }
+                }
+                2 if len > 3 => {
+                    x[1] = f32::NAN;
+                    x[2] = f32::INFINITY;
+                    x[len - 1] = f32::NEG_INFINITY;
+                }
+                3 => x.iter_mut().for_each(|v| *v = 0.0),
+                _ => {}
+            }
+            let mut want = std::vec![0i8; len];
+            let ws = crate::quant::quantize_vec(&x, &mut want);
+            for k in tables() {
+                let mut got = std::vec![1i8; len];
+                let gs = (k.quantize_i8)(&x, &mut got);
+                let tag = (k.tier, len, case);
+                assert_eq!((gs.to_bits(), &got), (ws.to_bits(), &want), "{tag:?}");
             }
         }
+    }
+}
+
+#[test]
+fn activations_handle_tails_and_special_values() {
+    let special = [
+        0.0f32, -0.0, 1e-30, -1e-30, 1e-4, -1e-4, 87.5, -87.5, 200.0, -200.0, 1e30, -1e30,
+    ];
+    for len in 0..=special.len() {
+        for k in tables() {
+            for (f, g) in [
+                (k.sigmoid, crate::math::sigmoid as fn(f32) -> f32),
+                (k.tanh, crate::math::tanh),
+            ] {
+                let mut a = special[..len].to_vec();
+                f(&mut a);
+                for (v, &x) in a.iter().zip(&special) {
+                    assert!(
+                        (v - g(x)).abs() < 1e-6,
+                        "{:?} len {len} at {x}: {v}",
+                        k.tier
+                    );
+                }
+            }
+        }
+    }
+    for k in tables() {
+        let mut a = [f32::NAN; 9];
+        (k.sigmoid)(&mut a);
+        assert!(
+            a.iter().all(|v| v.is_nan()),
+            "{:?} sigmoid(NaN) {a:?}",
+            k.tier
+        );
+        let mut a = [f32::NAN; 9];
+        (k.tanh)(&mut a);
+        assert!(a.iter().all(|v| v.is_nan()), "{:?} tanh(NaN) {a:?}", k.tier);
     }
 }
 

@@ -41,8 +41,14 @@ impl<const I: usize, const O: usize> Part for DenseI8<I, O> {
     const PAYLOAD_BYTES: usize = I * O + 8 * O;
     type Twin = Dense<I, O>;
 
+    /// A stored −128 (which [`quant::quantize`] never writes) loads as −127, so every weight
+    /// meets the `|w| ≤ 127` contract of [`crate::kernels::MatvecI8`] that the SIMD tiers'
+    /// sign trick relies on.
     fn read(&mut self, r: &mut Reader<'_>) -> Result<(), Exhausted> {
         r.i8s(self.w.as_flattened_mut())?;
+        for v in self.w.as_flattened_mut() {
+            *v = (*v).max(-127);
+        }
         r.f32s(&mut self.scale)?;
         r.f32s(&mut self.b)
     }
@@ -93,6 +99,13 @@ impl<const I: usize, const O: usize> Linear<I, O> for DenseI8<I, O> {
     fn prepare(x: &[f32; I]) -> QuantVec<I> {
         let mut q = [0i8; I];
         let scale = quant::quantize_vec(x, &mut q);
+        QuantVec { q, scale }
+    }
+
+    #[inline]
+    fn prepare_with(k: &Kernels, x: &[f32; I]) -> QuantVec<I> {
+        let mut q = [0i8; I];
+        let scale = (k.quantize_i8)(x, &mut q);
         QuantVec { q, scale }
     }
 

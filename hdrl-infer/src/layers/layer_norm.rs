@@ -28,13 +28,30 @@ impl<const N: usize> LayerNorm<N> {
     #[inline]
     pub fn forward(&self, x: &mut [f32; N]) {
         let n = N as f32;
-        let mean = x.iter().sum::<f32>() / n;
-        let var = x.iter().map(|v| (v - mean) * (v - mean)).sum::<f32>() / n;
+        let mean = lane_sum(x, |v| v) / n;
+        let var = lane_sum(x, |v| (v - mean) * (v - mean)) / n;
         let inv = 1.0 / libm::sqrtf(var + EPS);
         for ((v, g), b) in x.iter_mut().zip(&self.gamma).zip(&self.beta) {
             *v = (*v - mean) * inv * g + b;
         }
     }
+}
+
+/// `Σ f(x_i)` in 8 independent partial sums, which LLVM turns into vector adds (a single
+/// running sum is one chain of dependent scalar adds, which it may not reorder).
+#[inline(always)]
+fn lane_sum(x: &[f32], f: impl Fn(f32) -> f32) -> f32 {
+    let mut acc = [0.0f32; 8];
+    let mut chunks = x.chunks_exact(8);
+    for c in &mut chunks {
+        for (a, &v) in acc.iter_mut().zip(c) {
+            *a += f(v);
+        }
+    }
+    for (a, &v) in acc.iter_mut().zip(chunks.remainder()) {
+        *a += f(v);
+    }
+    ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]))
 }
 
 impl<const N: usize> Part for LayerNorm<N> {

@@ -21,7 +21,7 @@ use crate::weights::Quant;
 /// A piece of a model that owns numbers: a linear layer, a LayerNorm, an LSTM layer.
 /// Models are structs of parts and get loading, saving, quantisation and fixture
 /// initialisation by walking their parts in field order.
-pub trait Part: Sized {
+pub trait Part: Sized + Send + Sync {
     /// The all-zero part, usable in `const` and `static` items.
     const ZERO: Self;
     /// Bytes this part occupies in a weight payload.
@@ -50,11 +50,17 @@ pub trait Linear<const I: usize, const O: usize>: Part<Twin = Dense<I, O>> {
 
     /// Prepare an input vector.
     fn prepare(x: &[f32; I]) -> Self::Prepared;
+    /// Prepare an input vector with a kernel table (int8 layers quantise with
+    /// [`Kernels::quantize_i8`]); the same result as [`Linear::prepare`], faster.
+    fn prepare_with(k: &Kernels, x: &[f32; I]) -> Self::Prepared {
+        let _ = k;
+        Self::prepare(x)
+    }
     /// `y = W x + b` from a prepared input.
     fn forward_prepared(&self, k: &Kernels, x: &Self::Prepared, y: &mut [f32; O]);
     /// `y = W x + b`.
     fn forward(&self, k: &Kernels, x: &[f32; I], y: &mut [f32; O]) {
-        self.forward_prepared(k, &Self::prepare(x), y)
+        self.forward_prepared(k, &Self::prepare_with(k, x), y)
     }
 }
 

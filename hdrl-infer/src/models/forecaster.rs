@@ -8,6 +8,9 @@ use crate::layers::{Linear, LstmLayer};
 use crate::math::{relu_slice, softplus};
 use crate::weights::ModelKind;
 
+/// Steps per block of [`Forecaster::forward`].
+const LSTM_BLOCK: usize = 4;
+
 model! {
     /// ```text
     /// 12 × 5 ─ LSTM 5→128 ─ LSTM 128→64 ─ last h (64) ─ Linear 64→32 ─ ReLU ─ Linear 32→3 ─ softplus
@@ -39,9 +42,23 @@ impl<P: crate::layers::Precision> Forecaster<P> {
         out: &mut [f32; 3],
     ) -> Result<(), InferError> {
         check_input(window.as_flattened())?;
+        // Blocks of steps, layer by layer within a block: the second layer's input transform
+        // then reads its weights once per block instead of once per step (see
+        // `LstmLayer::sequence`), with the same result. Measured on Zen 4 (f32, weights in L2):
+        // 66 µs step by step, 60 µs in one block of 12, 61 µs in blocks of 4; blocks of 4 keep
+        // the extra stack at 8 KB instead of 24 KB.
         let (mut h1, mut c1) = ([0.0f32; 128], [0.0f32; 128]);
         let (mut h2, mut c2) = ([0.0f32; 64], [0.0f32; 64]);
-        for x in window {
+        let (blocks, rest) = window.as_chunks::<LSTM_BLOCK>();
+        for block in blocks {
+            let mut h1s = [[0.0f32; 128]; LSTM_BLOCK]; // [step, hidden]
+            for (x, hs) in block.iter().zip(&mut h1s) {
+                self.l1.step(k, x, &mut h1, &mut c1);
+                *hs = h1;
+            }
+            self.l2.sequence(k, &h1s, &mut h2, &mut c2);
+        }
+        for x in rest {
             self.l1.step(k, x, &mut h1, &mut c1);
             self.l2.step(k, &h1, &mut h2, &mut c2);
         }

@@ -64,13 +64,13 @@ impl Default for DqnConfig {
             gamma: 0.99,
             eps_start: 1.0,
             eps_end: 0.05,
-            eps_decay_steps: 3_000.0,
+            eps_decay_steps: 5_000.0,
             tau: 0.005,
             grad_clip: 1.0,
             huber_delta: 1.0,
             q_bound: hdrl_infer::models::Q_BOUND,
             dropout: 0.1,
-            steps: 12_000,
+            steps: 20_000,
             warmup: 500,
             round: 1_000,
         }
@@ -262,6 +262,19 @@ pub fn evaluate<B: Backend>(model: &QNet<B>, env: &StrategicEnv<'_>, tab_days: (
     if n == 0 { 0.0 } else { sum / n as f64 }
 }
 
+/// The expected mean daily reward of a uniformly random provider choice on the same
+/// validation app-days as [`evaluate`].
+pub fn evaluate_random(env: &StrategicEnv<'_>, days: (usize, usize)) -> f64 {
+    let (mut sum, mut n) = (0.0, 0usize);
+    for &app in env.apps() {
+        for d in days.0.max(1)..days.1 {
+            sum += hdrl_infer::Provider::ALL.iter().map(|&p| env.reward(app, d, p) as f64).sum::<f64>() / 3.0;
+            n += 1;
+        }
+    }
+    if n == 0 { 0.0 } else { sum / n as f64 }
+}
+
 /// Train. `ckpt` holds the resumable checkpoint; an existing one is resumed.
 #[allow(clippy::too_many_arguments)]
 pub fn train<B: AutodiffBackend>(
@@ -313,6 +326,9 @@ pub fn train<B: AutodiffBackend>(
         let round = (st.step / cfg.round.max(1)) as u64;
         let mut rng = derived_rng(seed, round);
         env.reseed(rng.random());
+        // The backend's generator (dropout masks) restarts from the round's stream too, so a
+        // run resumed from a checkpoint draws the masks an uninterrupted run draws.
+        B::seed(device, rng.random());
         let mut s = env.reset();
         let (mut ep_ret, mut rets, mut losses) = (0.0f64, Vec::new(), Vec::new());
         let round_end = (st.step + cfg.round).min(cfg.steps);

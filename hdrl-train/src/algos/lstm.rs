@@ -215,6 +215,19 @@ pub fn predict<B: Backend>(model: &ForecastNet<B>, xs: &[f32], device: &B::Devic
     to_vec(model.forward(x))
 }
 
+/// Validation loss of a model on the fixed validation windows of a run with this seed.
+pub fn val_loss<B: Backend, S: WindowSource + ?Sized>(model: &ForecastNet<B>, src: &S, cfg: &ForecastConfig, seed: u64, device: &B::Device) -> f64 {
+    let (vx, vy) = sample(src, Part::Val, cfg.val_windows, &mut derived_rng(seed, u64::MAX));
+    let n = vy.len() / 3;
+    if n == 0 {
+        return f64::NAN;
+    }
+    let p = predict(model, &vx, device);
+    let pred = Tensor::<B, 2>::from_data(TensorData::new(p, [n, 3]), device);
+    let y = Tensor::<B, 2>::from_data(TensorData::new(vy, [n, 3]), device);
+    asymmetric_mse(pred, y, cfg.under_weight).into_scalar().elem::<f64>()
+}
+
 /// Train. `ckpt` holds the resumable checkpoint; an existing one is resumed.
 pub fn train<B: AutodiffBackend, S: WindowSource + ?Sized>(
     cfg: &ForecastConfig,
@@ -262,6 +275,9 @@ pub fn train<B: AutodiffBackend, S: WindowSource + ?Sized>(
     while st.epoch < cfg.max_epochs && !st.stopped {
         let t0 = Instant::now();
         let mut rng = derived_rng(seed, st.epoch as u64);
+        // The backend's generator (dropout masks) restarts from the epoch's stream too, so a
+        // run resumed from a checkpoint draws the masks an uninterrupted run draws.
+        B::seed(device, rng.random());
         let mut losses = Vec::new();
         for _ in 0..cfg.batches_per_epoch {
             let (xs, ys) = sample(src, Part::Train, cfg.batch, &mut rng);

@@ -73,7 +73,7 @@ impl Default for PpoConfig {
             vf_coef: 0.5,
             ent_coef: 0.01,
             grad_clip: 0.5,
-            updates: 60,
+            updates: 120,
             val_pairs: 300,
         }
     }
@@ -216,12 +216,58 @@ pub fn evaluate<B: Backend>(model: &ActorCriticNet<B>, env: &TacticalEnv<'_>, ma
         let a = to_vec(logits + m);
         for (i, &(f, d, p)) in chosen.iter().enumerate() {
             let act = hdrl_infer::math::argmax(&a[i * TACTICAL_ACTIONS..(i + 1) * TACTICAL_ACTIONS]);
-            sum += env.reward(f, d * 24 + hour, p, act) as f64;
-            let (r, t) = hdrl_infer::placement::split_tactical(act);
-            prev[i] = Placement::new(p, r, t);
+            sum += env.reward(f, d * 24 + hour, p, act, Some(prev[i])) as f64;
+            prev[i] = Placement::from_action(p, act, env.profile(f).home_region);
         }
     }
     sum / (chosen.len() * 24) as f64
+}
+
+/// Generalised advantage estimates of a rollout stored time-major (`[t * n_envs + i]`):
+/// `δ_t = r_t + γ (1 − done_t) V_{t+1} − V_t`, `A_t = δ_t + γ λ (1 − done_t) A_{t+1}`, with
+/// `last_v` the values after the last step.
+pub fn gae(rew: &[f32], val: &[f32], done: &[bool], last_v: &[f32], n_envs: usize, gamma: f32, lambda: f32) -> Vec<f32> {
+    let t_steps = rew.len() / n_envs.max(1);
+    let mut adv = vec![0.0f32; rew.len()];
+    let mut next_adv = vec![0.0f32; n_envs];
+    for t in (0..t_steps).rev() {
+        for i in 0..n_envs {
+            let k = t * n_envs + i;
+            let next_v = if t + 1 < t_steps { val[k + n_envs] } else { last_v[i] };
+            let nonterm = if done[k] { 0.0 } else { 1.0 };
+            let delta = rew[k] + gamma * next_v * nonterm - val[k];
+            next_adv[i] = delta + gamma * lambda * nonterm * next_adv[i];
+            adv[k] = next_adv[i];
+        }
+    }
+    adv
+}
+
+/// PPO's clipped surrogate objective per sample: `min(ρ A, clip(ρ, 1 − ε, 1 + ε) A)`.
+pub fn clipped_surrogate<B: Backend, const D: usize>(ratio: Tensor<B, D>, adv: Tensor<B, D>, clip: f32) -> Tensor<B, D> {
+    let s1 = ratio.clone() * adv.clone();
+    let s2 = ratio.clamp(1.0 - clip, 1.0 + clip) * adv;
+    Tensor::min_pair(s1, s2)
+}
+
+/// The expected hourly reward of a uniformly random policy (over the actions that fit) on
+/// the same validation function-days and provider contexts as [`evaluate`]. A random policy
+/// moves nearly every hour, so its rewards count the move (an empty pool).
+pub fn evaluate_random(env: &TacticalEnv<'_>, max_pairs: usize) -> f64 {
+    let pairs = env.pairs();
+    let stride = if max_pairs == 0 || pairs.len() <= max_pairs { 1 } else { pairs.len() / max_pairs };
+    let (mut sum, mut n) = (0.0, 0usize);
+    for (i, &(f, d)) in pairs.iter().step_by(stride.max(1)).enumerate() {
+        let p = Provider::ALL[i % 3];
+        let mask = crate::env::action_mask(&env.profile(f));
+        let allowed: Vec<usize> = (0..TACTICAL_ACTIONS).filter(|&a| mask[a]).collect();
+        for hour in 0..24 {
+            let r: f64 = allowed.iter().map(|&a| env.reward(f, d * 24 + hour, p, a, None) as f64).sum();
+            sum += r / allowed.len() as f64;
+            n += 1;
+        }
+    }
+    if n == 0 { 0.0 } else { sum / n as f64 }
 }
 
 /// Train. `ckpt` holds the resumable checkpoint; an existing one is resumed.
@@ -313,18 +359,7 @@ pub fn train<B: AutodiffBackend>(
         let last_v = to_vec(inner.forward(x).1);
 
         // ALGO LOGIC: generalised advantage estimation.
-        let mut adv = vec![0.0f32; cap];
-        let mut next_adv = vec![0.0f32; n_envs];
-        for t in (0..t_steps).rev() {
-            for i in 0..n_envs {
-                let k = t * n_envs + i;
-                let next_v = if t + 1 < t_steps { b_val[k + n_envs] } else { last_v[i] };
-                let nonterm = if b_done[k] { 0.0 } else { 1.0 };
-                let delta = b_rew[k] + cfg.gamma * next_v * nonterm - b_val[k];
-                next_adv[i] = delta + cfg.gamma * cfg.lambda * nonterm * next_adv[i];
-                adv[k] = next_adv[i];
-            }
-        }
+        let adv = gae(&b_rew, &b_val, &b_done, &last_v, n_envs, cfg.gamma, cfg.lambda);
         let ret: Vec<f32> = adv.iter().zip(&b_val).map(|(a, v)| a + v).collect();
 
         // ALGO LOGIC: optimisation.
@@ -357,9 +392,7 @@ pub fn train<B: AutodiffBackend>(
                 // Ratio guard: the log-ratio is clamped before exponentiation.
                 let log_ratio = (logp - old).clamp(-20.0, 20.0);
                 let ratio = log_ratio.clone().exp();
-                let s1 = ratio.clone() * ad.clone();
-                let s2 = ratio.clone().clamp(1.0 - cfg.clip, 1.0 + cfg.clip) * ad;
-                let pg_loss = -Tensor::min_pair(s1, s2).mean();
+                let pg_loss = -clipped_surrogate(ratio.clone(), ad, cfg.clip).mean();
                 let v_loss = (v - rt).square().mean().mul_scalar(0.5);
                 let entropy = -(logp_all.clone().exp() * logp_all).sum_dim(1).mean();
                 let loss = pg_loss.clone() + v_loss.clone().mul_scalar(cfg.vf_coef) - entropy.clone().mul_scalar(cfg.ent_coef);

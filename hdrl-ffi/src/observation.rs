@@ -1,0 +1,199 @@
+//! `hdrl_observation`: the raw observation of one function, as a plain C struct.
+
+use hdrl_infer::{AppContext, Observation, OperationalStep, StrategicObs, TacticalObs};
+
+/// Everything a gateway knows about one function at one moment, in raw units.
+///
+/// A plain C struct owned by the caller (stack, heap, anywhere); the library only reads it
+/// during a call and keeps no pointer to it. Zero-initialise it (`hdrl_observation obs =
+/// {0};`) and set what you know: all zeros is a valid observation.
+///
+/// Field order is the input order: the index in an `HDRL_STATUS_NON_FINITE_INPUT` or
+/// `HDRL_STATUS_OUT_OF_RANGE` detail is the field's position here (0 =
+/// `strategic_cost_usd_per_m`, 10 = `app_mean_duration_ms`, 14 = `tactical_latency_ms`,
+/// 21 = `step_request_rate`). Every float must be finite (NaN or ±infinity gives
+/// `HDRL_STATUS_NON_FINITE_INPUT`); fields marked "≥ 0" give `HDRL_STATUS_OUT_OF_RANGE` when
+/// negative; values above a field's saturation point are accepted and treated as that point
+/// (the bundle's encoder constants set it; the defaults are given below).
+///
+/// Which calls read which fields: `hdrl_model_q_values` reads `strategic_*` and `app_*`;
+/// `hdrl_model_policy` reads `tactical_*` and `strategic_volume_trend`; `hdrl_state_observe`
+/// reads `step_*`; `hdrl_decide` reads all of them.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct hdrl_observation {
+    /// [0] Mean cost over the last days, USD per million invocations (≥ 0; saturates at
+    /// 5000).
+    pub strategic_cost_usd_per_m: f32,
+    /// [1] Relative day-over-day change of cost, a fraction (−1 … 1; clamped).
+    pub strategic_cost_trend: f32,
+    /// [2] Median end-to-end latency over the last days, ms (≥ 0; saturates at 60000).
+    pub strategic_latency_p50_ms: f32,
+    /// [3] 95th-percentile latency over the last days, ms (≥ 0; saturates at 60000).
+    pub strategic_latency_p95_ms: f32,
+    /// [4] 99th-percentile latency over the last days, ms (≥ 0; saturates at 60000).
+    pub strategic_latency_p99_ms: f32,
+    /// [5] Forecast grid carbon intensity where the app runs now, gCO2e/kWh (0 … 1000;
+    /// clamped).
+    pub strategic_carbon_g_per_kwh: f32,
+    /// [6] Mean invocations per day (≥ 0; saturates at 1e8).
+    pub strategic_daily_invocations: f32,
+    /// [7] Coefficient of variation of invocations per day, a ratio (≥ 0; saturates at 10).
+    pub strategic_daily_invocations_cv: f32,
+    /// [8] Peak-to-mean ratio of the per-minute request rate (≥ 0; saturates at 1000).
+    pub strategic_peak_to_mean: f32,
+    /// [9] Relative day-over-day change of invocations, a fraction (−1 … 1; clamped). Also
+    /// the tactical layer's workload trend.
+    pub strategic_volume_trend: f32,
+    /// [10] Mean execution time of one invocation on a 1 vCPU instance, ms (≥ 0; saturates
+    /// at 600000). Also sets the suggested concurrency of a decision.
+    pub app_mean_duration_ms: f32,
+    /// [11] Memory the function needs, MB (≥ 0; saturates at 10240). A decision never picks a
+    /// smaller memory tier when one fits.
+    pub app_memory_need_mb: f32,
+    /// [12] Region slot where most users are: 0 us-east, 1 us-west, 2 eu-west,
+    /// 3 ap-southeast (larger values are treated as 3).
+    pub app_home_region: u8,
+    /// [13] Latency SLA, ms (≥ 0; saturates at 60000).
+    pub app_sla_ms: f32,
+    /// [14] 95th-percentile latency over the last hour, ms (≥ 0; saturates at 60000).
+    pub tactical_latency_ms: f32,
+    /// [15] Cost over the last hour, USD per million invocations (≥ 0; saturates at 5000).
+    pub tactical_cost_usd_per_m: f32,
+    /// [16] Request rate over the last hour, requests per second (≥ 0; saturates at 10000).
+    pub tactical_request_rate: f32,
+    /// [17] Memory in use over the last hour, MB (≥ 0; saturates at 10240).
+    pub tactical_memory_used_mb: f32,
+    /// [18] CPU utilisation over the last hour: busy time / (instances × wall time), 0 … 1
+    /// (clamped).
+    pub tactical_cpu_util: f32,
+    /// [19] Mean number of in-flight requests over the last hour (≥ 0; saturates at 10000).
+    pub tactical_queue_depth: f32,
+    /// [20] Fraction of invocations in the last hour that were cold starts, 0 … 1 (clamped).
+    pub tactical_cold_start_prob: f32,
+    /// [21] Requests per second over the latest 15-second step (≥ 0; saturates at 10000).
+    pub step_request_rate: f32,
+    /// [22] Memory in use at the latest step, MB (≥ 0; saturates at 10240).
+    pub step_memory_used_mb: f32,
+    /// [23] CPU utilisation over the latest step, 0 … 1 (clamped).
+    pub step_cpu_util: f32,
+    /// [24] In-flight requests at the end of the latest step (≥ 0; saturates at 10000).
+    pub step_queue_depth: f32,
+    /// [25] Hour of day (UTC) of the latest step, 0 … 24; fractional hours are fine, and any
+    /// finite value is accepted (it is encoded as a 24-hour sine).
+    pub step_hour_of_day: f32,
+}
+
+// Layout guard for the compatibility promise (25 floats and a padded byte); smoke.c asserts
+// the same size from the header's side.
+const _: () = assert!(size_of::<hdrl_observation>() == 104);
+
+impl From<&hdrl_observation> for Observation {
+    fn from(o: &hdrl_observation) -> Self {
+        Observation {
+            strategic: StrategicObs {
+                cost_usd_per_m: o.strategic_cost_usd_per_m,
+                cost_trend: o.strategic_cost_trend,
+                latency_p50_ms: o.strategic_latency_p50_ms,
+                latency_p95_ms: o.strategic_latency_p95_ms,
+                latency_p99_ms: o.strategic_latency_p99_ms,
+                carbon_g_per_kwh: o.strategic_carbon_g_per_kwh,
+                daily_invocations: o.strategic_daily_invocations,
+                daily_invocations_cv: o.strategic_daily_invocations_cv,
+                peak_to_mean: o.strategic_peak_to_mean,
+                volume_trend: o.strategic_volume_trend,
+            },
+            app: AppContext {
+                mean_duration_ms: o.app_mean_duration_ms,
+                memory_need_mb: o.app_memory_need_mb,
+                home_region: o.app_home_region,
+                sla_ms: o.app_sla_ms,
+            },
+            tactical: TacticalObs {
+                latency_ms: o.tactical_latency_ms,
+                cost_usd_per_m: o.tactical_cost_usd_per_m,
+                request_rate: o.tactical_request_rate,
+                memory_used_mb: o.tactical_memory_used_mb,
+                cpu_util: o.tactical_cpu_util,
+                queue_depth: o.tactical_queue_depth,
+                cold_start_prob: o.tactical_cold_start_prob,
+            },
+            step: OperationalStep {
+                request_rate: o.step_request_rate,
+                memory_used_mb: o.step_memory_used_mb,
+                cpu_util: o.step_cpu_util,
+                queue_depth: o.step_queue_depth,
+                hour_of_day: o.step_hour_of_day,
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hdrl_infer::InferError;
+    use hdrl_infer::features::EncoderConfig;
+
+    /// Field `i` of the C struct (in declaration order) set to `v`, others zero.
+    fn with_field(i: usize, v: f32) -> hdrl_observation {
+        let mut o = hdrl_observation::default();
+        let fields: [&mut f32; 25] = [
+            &mut o.strategic_cost_usd_per_m,
+            &mut o.strategic_cost_trend,
+            &mut o.strategic_latency_p50_ms,
+            &mut o.strategic_latency_p95_ms,
+            &mut o.strategic_latency_p99_ms,
+            &mut o.strategic_carbon_g_per_kwh,
+            &mut o.strategic_daily_invocations,
+            &mut o.strategic_daily_invocations_cv,
+            &mut o.strategic_peak_to_mean,
+            &mut o.strategic_volume_trend,
+            &mut o.app_mean_duration_ms,
+            &mut o.app_memory_need_mb,
+            // index 12 is the u8 home region, skipped
+            &mut o.app_sla_ms,
+            &mut o.tactical_latency_ms,
+            &mut o.tactical_cost_usd_per_m,
+            &mut o.tactical_request_rate,
+            &mut o.tactical_memory_used_mb,
+            &mut o.tactical_cpu_util,
+            &mut o.tactical_queue_depth,
+            &mut o.tactical_cold_start_prob,
+            &mut o.step_request_rate,
+            &mut o.step_memory_used_mb,
+            &mut o.step_cpu_util,
+            &mut o.step_queue_depth,
+            &mut o.step_hour_of_day,
+        ];
+        let slot = if i < 12 { i } else { i - 1 };
+        *fields.into_iter().nth(slot).unwrap() = v;
+        o
+    }
+
+    #[test]
+    fn field_position_is_the_error_index() {
+        let enc = EncoderConfig::DEFAULT;
+        for i in (0..26).filter(|&i| i != 12) {
+            let obs = Observation::from(&with_field(i, f32::NAN));
+            let err = enc
+                .encode_strategic(&obs.strategic, &obs.app)
+                .and_then(|_| {
+                    enc.encode_tactical(
+                        &obs.tactical,
+                        &hdrl_infer::TacticalContext {
+                            provider: hdrl_infer::Provider::Aws,
+                            volume_trend: obs.strategic.volume_trend,
+                        },
+                    )
+                })
+                .and_then(|_| enc.encode_step(&obs.step))
+                .unwrap_err();
+            assert_eq!(
+                err,
+                InferError::NonFiniteInput { index: i as u16 },
+                "field {i}"
+            );
+        }
+    }
+}

@@ -1,0 +1,194 @@
+//! The run report: `report.json` (machine-readable) and `report.md` (tables), every number
+//! from the run that writes them.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use serde::Serialize;
+
+use crate::eval::PolicyMetrics;
+use crate::forecast::ForecastMetrics;
+use crate::trace::LoadReport;
+use crate::workload::Split;
+
+/// int8 against f32.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Int8Report {
+    /// DQN top-action agreement over test app-days (every provider context).
+    pub dqn_agreement: f64,
+    /// PPO top-action agreement over test function-hours with traffic.
+    pub ppo_agreement: f64,
+    /// LSTM rate RMSE on the test days, f32 model.
+    pub lstm_rmse_f32: f64,
+    /// The same, int8 model.
+    pub lstm_rmse_int8: f64,
+    /// Mean reward of the int8 hierarchy in the same simulation.
+    pub hierarchy_mean_reward: f64,
+}
+
+/// Everything a run measured.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Report {
+    /// Trace name.
+    pub trace: String,
+    /// What loading it found.
+    pub trace_load: LoadReport,
+    /// Invocations in the trace.
+    pub invocations: usize,
+    /// Functions.
+    pub functions: usize,
+    /// Apps.
+    pub apps: usize,
+    /// Days.
+    pub days: usize,
+    /// Split (0-based day ranges, end exclusive).
+    pub split: Split,
+    /// Seed.
+    pub seed: u64,
+    /// Git revision.
+    pub git_rev: String,
+    /// CPU and cores.
+    pub machine: String,
+    /// UTC time the report was written (ISO 8601).
+    pub date: String,
+    /// `--quick` run.
+    pub quick: bool,
+    /// Policies on the test days.
+    pub policies: BTreeMap<String, PolicyMetrics>,
+    /// The best fixed placement chosen on train days.
+    pub best_fixed_placement: String,
+    /// Ablation: strategic only, + tactical, + operational.
+    pub ablation: BTreeMap<String, PolicyMetrics>,
+    /// Pre-warming / keep-alive policies on the hierarchy's placements.
+    pub prewarm: BTreeMap<String, PolicyMetrics>,
+    /// Forecasting: dataset → model → metrics.
+    pub forecast: BTreeMap<String, BTreeMap<String, ForecastMetrics>>,
+    /// int8 against f32.
+    pub int8: Int8Report,
+    /// Final training metrics per learner.
+    pub training: BTreeMap<String, BTreeMap<String, f64>>,
+    /// Exported files and their sizes in bytes.
+    pub models: BTreeMap<String, u64>,
+    /// Wall time per stage, s.
+    pub wall_s: BTreeMap<String, f64>,
+}
+
+/// ISO 8601 UTC date-time of a Unix timestamp.
+pub fn iso8601(unix: u64) -> String {
+    let days = (unix / 86_400) as i64;
+    let secs = unix % 86_400;
+    // Civil-from-days (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = if m <= 2 { y + 1 } else { y };
+    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", secs / 3600, secs % 3600 / 60, secs % 60)
+}
+
+fn policy_table(out: &mut String, rows: &BTreeMap<String, PolicyMetrics>, order: &[&str]) {
+    let _ = writeln!(out, "| policy | mean reward | cost USD/M inv | p50 ms | p95 ms | p99 ms | carbon g/M inv | SLA viol. | cold starts | idle GB-h |");
+    let _ = writeln!(out, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    let mut names: Vec<&String> = order.iter().filter_map(|o| rows.keys().find(|k| k.as_str() == *o)).collect();
+    for k in rows.keys() {
+        if !names.contains(&k) {
+            names.push(k);
+        }
+    }
+    for n in names {
+        let m = &rows[n];
+        let _ = writeln!(
+            out,
+            "| {n} | {:.4} | {:.2} | {:.0} | {:.0} | {:.0} | {:.1} | {:.2}% | {:.2}% | {:.1} |",
+            m.mean_reward,
+            m.cost_usd_per_m,
+            m.latency_ms_p50,
+            m.latency_ms_p95,
+            m.latency_ms_p99,
+            m.carbon_g_per_m,
+            100.0 * m.sla_violation_rate,
+            100.0 * m.cold_start_rate,
+            m.idle_gb_h
+        );
+    }
+}
+
+/// Render the markdown report.
+pub fn markdown(r: &Report) -> String {
+    let mut o = String::new();
+    let _ = writeln!(o, "# hdrl run report{}\n", if r.quick { " (--quick smoke run: tiny budgets, numbers are not meaningful)" } else { "" });
+    let _ = writeln!(o, "| | |\n|---|---|");
+    let _ = writeln!(o, "| trace | {} |", r.trace);
+    let _ = writeln!(o, "| load | {} |", r.trace_load);
+    let _ = writeln!(o, "| size | {} invocations, {} functions, {} apps, {} days |", r.invocations, r.functions, r.apps, r.days);
+    let _ = writeln!(
+        o,
+        "| split | train days {}–{}, validation {}–{}, test {}–{} (1-based; test days never used in training or model selection) |",
+        r.split.train.0 + 1, r.split.train.1, r.split.val.0 + 1, r.split.val.1, r.split.test.0 + 1, r.split.test.1
+    );
+    let _ = writeln!(o, "| seed | {} |", r.seed);
+    let _ = writeln!(o, "| git revision | {} |", r.git_rev);
+    let _ = writeln!(o, "| machine | {} |", r.machine);
+    let _ = writeln!(o, "| date | {} |", r.date);
+    let total: f64 = r.wall_s.values().sum();
+    let _ = writeln!(o, "| wall time | {total:.0} s |\n");
+
+    let _ = writeln!(o, "## Policies on the test days\n");
+    let _ = writeln!(o, "All policies run through the same per-invocation simulation (instance pools, measured cold starts, common random numbers). Mean reward is over function-hours; cost includes billed pre-warm time. Best fixed placement (chosen on train days): {}.\n", r.best_fixed_placement);
+    policy_table(&mut o, &r.policies, &["hierarchy", "hierarchy_int8", "oracle", "best_fixed", "greedy_carbon", "cheapest", "fastest", "greenest", "random"]);
+    let _ = writeln!(o, "\n![policies](policies.png)\n\n![pareto](pareto.png)\n");
+
+    let _ = writeln!(o, "## Ablation (measured in the same simulator)\n");
+    policy_table(&mut o, &r.ablation, &["strategic_only", "strategic_tactical", "full"]);
+    let _ = writeln!(o, "\nstrategic_only: DQN picks the provider, home region and smallest fitting tier; strategic_tactical: + PPO region and tier; full: + LSTM pre-warming.\n");
+
+    let _ = writeln!(o, "## Pre-warming and keep-alive on the hierarchy's placements\n");
+    policy_table(&mut o, &r.prewarm, &["provider_keepalive", "fixed_10min", "hybrid_histogram", "lstm_prewarm"]);
+    let _ = writeln!(o, "\n![cold starts](coldstarts.png)\n");
+
+    for (ds, models) in &r.forecast {
+        let _ = writeln!(o, "## Forecasting: {ds}\n");
+        let _ = writeln!(o, "| model | RMSE req/s | MAE req/s | R² | MASE | under-provisioned steps | over-provisioning ratio | steps |");
+        let _ = writeln!(o, "|---|---:|---:|---:|---:|---:|---:|---:|");
+        for (m, f) in models {
+            let _ = writeln!(o, "| {m} | {:.4} | {:.4} | {:.3} | {:.3} | {:.1}% | {:.3} | {} |", f.rmse, f.mae, f.r2, f.mase, 100.0 * f.under_rate, f.over_ratio, f.n);
+        }
+        let _ = writeln!(o);
+    }
+    let _ = writeln!(o, "![forecast](forecast.png)\n");
+
+    let i = &r.int8;
+    let _ = writeln!(o, "## int8 against f32\n");
+    let _ = writeln!(o, "| DQN agreement | PPO agreement | LSTM RMSE f32 | LSTM RMSE int8 | int8 hierarchy mean reward |\n|---:|---:|---:|---:|---:|");
+    let _ = writeln!(o, "| {:.2}% | {:.2}% | {:.4} | {:.4} | {:.4} |\n", 100.0 * i.dqn_agreement, 100.0 * i.ppo_agreement, i.lstm_rmse_f32, i.lstm_rmse_int8, i.hierarchy_mean_reward);
+
+    let _ = writeln!(o, "## Training\n\n![training curves](training_curves.png)\n");
+    for (name, m) in &r.training {
+        let vals: Vec<String> = m.iter().map(|(k, v)| format!("{k} {v:.4}")).collect();
+        let _ = writeln!(o, "- {name}: {}", vals.join(", "));
+    }
+    let _ = writeln!(o, "\n## Exported models\n\n| file | bytes |\n|---|---:|");
+    for (k, v) in &r.models {
+        let _ = writeln!(o, "| {k} | {v} |");
+    }
+    let _ = writeln!(o, "\n## Wall time per stage\n\n| stage | s |\n|---|---:|");
+    for (k, v) in &r.wall_s {
+        let _ = writeln!(o, "| {k} | {v:.1} |");
+    }
+    o
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn iso_dates() {
+        assert_eq!(super::iso8601(0), "1970-01-01T00:00:00Z");
+        assert_eq!(super::iso8601(1_612_051_200), "2021-01-31T00:00:00Z");
+        assert_eq!(super::iso8601(951_782_400 + 3661), "2000-02-29T01:01:01Z");
+    }
+}

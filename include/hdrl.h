@@ -442,7 +442,8 @@ typedef struct hdrl_observation {
    */
   float app_sla_ms;
   /**
-   * [14] 95th-percentile latency over the last hour, ms (≥ 0; saturates at 60000).
+   * [14] 95th-percentile latency over the last hour, ms (≥ 0); the policy sees it relative
+   * to `app_sla_ms` (saturating at twice the SLA).
    */
   float tactical_latency_ms;
   /**
@@ -763,8 +764,9 @@ hdrl_status hdrl_model_q_values(const struct hdrl_model *model,
 
 /**
  * Tactical policy for a provider: logits and probabilities over the 24 region-rank × memory
- * actions, and the critic's value. Reads only the `tactical_*` fields and
- * `strategic_volume_trend` of `obs`. Unlike `hdrl_decide`, no memory tier is excluded.
+ * actions, and the critic's value. Reads only the `tactical_*` fields,
+ * `strategic_volume_trend` and `app_sla_ms` of `obs`. Unlike `hdrl_decide`, no memory tier
+ * is excluded.
  *
  * `provider` is an `hdrl_provider` number (0 AWS, 1 Azure, 2 GCP), passed as `uint32_t` so
  * that any value is safe: others give `HDRL_STATUS_INVALID_PARAMETER`.

@@ -103,6 +103,7 @@ pub fn ppo_inputs(n: usize) -> Vec<[f32; 11]> {
             let ctx = TacticalContext {
                 provider,
                 volume_trend: o.strategic.volume_trend,
+                sla_ms: o.app.sla_ms,
             };
             e.encode_tactical(&o.tactical, &ctx)
                 .expect("finite fixture")

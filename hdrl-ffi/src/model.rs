@@ -284,8 +284,9 @@ pub unsafe extern "C" fn hdrl_model_q_values(
 }
 
 /// Tactical policy for a provider: logits and probabilities over the 24 region-rank × memory
-/// actions, and the critic's value. Reads only the `tactical_*` fields and
-/// `strategic_volume_trend` of `obs`. Unlike `hdrl_decide`, no memory tier is excluded.
+/// actions, and the critic's value. Reads only the `tactical_*` fields,
+/// `strategic_volume_trend` and `app_sla_ms` of `obs`. Unlike `hdrl_decide`, no memory tier
+/// is excluded.
 ///
 /// `provider` is an `hdrl_provider` number (0 AWS, 1 Azure, 2 GCP), passed as `uint32_t` so
 /// that any value is safe: others give `HDRL_STATUS_INVALID_PARAMETER`.
@@ -314,7 +315,11 @@ pub unsafe extern "C" fn hdrl_model_policy(
             .ok()
             .and_then(Provider::from_index)
             .ok_or(Error::Invalid("`provider` is not an hdrl_provider value"))?;
-        let ctx = TacticalContext { provider, volume_trend: obs.strategic_volume_trend };
+        let ctx = TacticalContext {
+            provider,
+            volume_trend: obs.strategic_volume_trend,
+            sla_ms: obs.app_sla_ms,
+        };
         let (logits, value) = model.policy(&Observation::from(obs), &ctx)?;
         let mut probabilities = [0.0; TACTICAL_ACTIONS];
         math::softmax(&logits, &mut probabilities);

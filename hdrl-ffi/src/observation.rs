@@ -56,7 +56,8 @@ pub struct hdrl_observation {
     pub app_home_region: u8,
     /// [13] Latency SLA, ms (≥ 0; saturates at 60000).
     pub app_sla_ms: f32,
-    /// [14] 95th-percentile latency over the last hour, ms (≥ 0; saturates at 60000).
+    /// [14] 95th-percentile latency over the last hour, ms (≥ 0); the policy sees it relative
+    /// to `app_sla_ms` (saturating at twice the SLA).
     pub tactical_latency_ms: f32,
     /// [15] Cost over the last hour, USD per million invocations (≥ 0; saturates at 5000).
     pub tactical_cost_usd_per_m: f32,
@@ -184,6 +185,7 @@ mod tests {
                         &hdrl_infer::TacticalContext {
                             provider: hdrl_infer::Provider::Aws,
                             volume_trend: obs.strategic.volume_trend,
+                            sla_ms: obs.app.sla_ms,
                         },
                     )
                 })

@@ -262,7 +262,7 @@ impl<P: Precision> Hierarchy<P> {
         self.dqn.forward(&self.kernels, &xs, &mut q)?;
         let provider = Provider::from_index(math::argmax(&q)).unwrap_or(Provider::Aws);
 
-        let ctx = TacticalContext { provider, volume_trend: obs.strategic.volume_trend };
+        let ctx = TacticalContext { provider, volume_trend: obs.strategic.volume_trend, sla_ms: obs.app.sla_ms };
         let xt = self.encoder.encode_tactical(&obs.tactical, &ctx)?;
         let mut logits = [0.0; TACTICAL_ACTIONS];
         let value = self.ppo.forward(&self.kernels, &xt, &mut logits)?;

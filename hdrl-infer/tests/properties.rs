@@ -304,7 +304,7 @@ proptest! {
         let e = EncoderConfig::DEFAULT;
         let s = e.encode_strategic(&o.strategic, &o.app);
         prop_assert!(s.as_ref().is_ok_and(|x| in_unit(x)), "{s:?}");
-        let ctx = TacticalContext { provider: p, volume_trend: o.strategic.volume_trend };
+        let ctx = TacticalContext { provider: p, volume_trend: o.strategic.volume_trend, sla_ms: o.app.sla_ms };
         let t = e.encode_tactical(&o.tactical, &ctx);
         prop_assert!(t.as_ref().is_ok_and(|x| in_unit(x)), "{t:?}");
         let st = e.encode_step(&o.step);
@@ -322,7 +322,7 @@ proptest! {
         let e = EncoderConfig::DEFAULT;
         let errs = [
             e.encode_strategic(&o.strategic, &o.app).err(),
-            e.encode_tactical(&o.tactical, &TacticalContext { provider: Provider::Aws, volume_trend: o.strategic.volume_trend }).err(),
+            e.encode_tactical(&o.tactical, &TacticalContext { provider: Provider::Aws, volume_trend: o.strategic.volume_trend, sla_ms: o.app.sla_ms }).err(),
             e.encode_step(&o.step).err(),
         ];
         let want = InferError::NonFiniteInput { index };

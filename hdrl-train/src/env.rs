@@ -211,7 +211,7 @@ impl<'a> TacticalEnv<'a> {
         let trend = self.trend[app].get(h / 24).copied().unwrap_or(0.0);
         let x = self
             .enc
-            .encode_tactical(&raw, &TacticalContext { provider, volume_trend: trend })
+            .encode_tactical(&raw, &TacticalContext { provider, volume_trend: trend, sla_ms: self.tab.profiles[f].sla_ms })
             .unwrap_or([0.0; 11]);
         (x, action_mask(&self.tab.profiles[f]))
     }
@@ -359,7 +359,7 @@ mod tests {
         let split = Split::for_days(t.days());
         let mem = crate::trace::load_memory_str(crate::refdata::AZURE2019_MEMORY).unwrap();
         let hourly = Hourly::new(&t);
-        let tab = Tables::build(&sim, &t, profiles(&t, &split, &mem), &hourly);
+        let tab = Tables::build(&sim, &t, profiles(&t, &split, &mem), &hourly, (0, split.train.1 * 24));
         (sim, tab, t)
     }
 

@@ -245,6 +245,7 @@ impl Ctx<'_> {
                             &TacticalContext {
                                 provider: p,
                                 volume_trend: trend,
+                                sla_ms: prof.sla_ms,
                             },
                         )
                         .map_err(|e| anyhow::anyhow!("PPO: {e}"))?;
@@ -372,7 +373,7 @@ impl Ctx<'_> {
                 }
                 let prev = if k == 0 { row[0] } else { row[k - 1] };
                 let obs = tab.tactical_obs(self.sim, f, hr - 1, prev);
-                let ctx = TacticalContext { provider: row[k].provider, volume_trend: 0.0 };
+                let ctx = TacticalContext { provider: row[k].provider, volume_trend: 0.0, sla_ms: prof.sla_ms };
                 let (mut la, _) = a.policy(&obs, &ctx).map_err(|e| anyhow::anyhow!("{e}"))?;
                 let (mut lb, _) = b.policy(&obs, &ctx).map_err(|e| anyhow::anyhow!("{e}"))?;
                 mask_small_tiers(&mut la, prof.memory_need_mb);

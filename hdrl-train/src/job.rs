@@ -243,6 +243,25 @@ pub fn run<B: AutodiffBackend>(args: &RunArgs, device: &B::Device) -> Result<Rep
         lstm_rmse_int8: fc_trace.get("lstm_int8").map(|x| x.rmse).unwrap_or(f64::NAN),
         hierarchy_mean_reward: m("hierarchy_int8").mean_reward,
     };
+    let mut choices: BTreeMap<String, f64> = BTreeMap::new();
+    let mut n = 0.0f64;
+    for (f, row) in hier.iter().enumerate() {
+        let home = data.tab.profiles[f].home_region;
+        for (k, pl) in row.iter().enumerate() {
+            if data.tab.hour[f].get(test_hours.0 + k).is_none_or(|s| s.n == 0) {
+                continue;
+            }
+            let rank = hdrl_infer::placement::rank_of_region(home, pl.region as usize);
+            *choices.entry(format!("provider {}", pl.provider)).or_default() += 1.0;
+            *choices.entry(format!("region rank {rank}")).or_default() += 1.0;
+            *choices.entry(format!("tier {:>4} MB", pl.memory_mb())).or_default() += 1.0;
+            n += 1.0;
+        }
+    }
+    for v in choices.values_mut() {
+        *v /= n.max(1.0);
+    }
+    report.hierarchy_choices = choices;
     report.forecast.insert("trace".into(), fc_trace);
     report.forecast.insert("azure2019".into(), fc_19);
     let mut tr = BTreeMap::new();

@@ -134,7 +134,7 @@ impl Data {
         let mem = trace::load_memory_str(refdata::AZURE2019_MEMORY)?;
         let hourly = Hourly::new(&trace);
         let sim = Sim::new()?;
-        let tab = Tables::build(&sim, &trace, profiles(&trace, &split, &mem), &hourly);
+        let tab = Tables::build(&sim, &trace, profiles(&trace, &split, &mem), &hourly, (split.train.0 * 24, split.train.1 * 24));
         Ok(Self { trace, split, hourly, sim, tab, enc: EncoderConfig::DEFAULT })
     }
 

@@ -65,6 +65,9 @@ pub struct Report {
     pub forecast: BTreeMap<String, BTreeMap<String, ForecastMetrics>>,
     /// int8 against f32.
     pub int8: Int8Report,
+    /// What the f32 hierarchy chose over the test function-hours: shares of providers,
+    /// region ranks (0 = home) and memory tiers.
+    pub hierarchy_choices: BTreeMap<String, f64>,
     /// Final training metrics per learner.
     pub training: BTreeMap<String, BTreeMap<String, f64>>,
     /// Exported files and their sizes in bytes.
@@ -161,6 +164,13 @@ pub fn markdown(r: &Report) -> String {
         let _ = writeln!(o);
     }
     let _ = writeln!(o, "![forecast](forecast.png)\n");
+
+    let _ = writeln!(o, "## What the hierarchy chose (share of test function-hours)\n");
+    let _ = writeln!(o, "| choice | share |\n|---|---:|");
+    for (k, v) in &r.hierarchy_choices {
+        let _ = writeln!(o, "| {k} | {:.1}% |", 100.0 * v);
+    }
+    let _ = writeln!(o);
 
     let i = &r.int8;
     let _ = writeln!(o, "## int8 against f32\n");

@@ -314,14 +314,19 @@ impl Pool {
         Window::keep(KEEP_ALIVE_S[pl.provider as usize])
     }
 
-    /// Close an instance's open held-idle interval at `t`: bill it and count its idle memory.
+    /// Close an instance's open held-idle interval at `t`: count its idle memory, and bill the
+    /// part the platform's keep-alive would not have covered (the instance is alive then only
+    /// because the operational layer holds it).
     fn settle(&self, sim: &Sim, i: &mut Instance, t: f64, tot: &mut Totals) {
         if i.hold_from.is_nan() {
             return;
         }
-        let secs = (t.min(i.held_until) - i.hold_from).max(0.0);
+        let end = t.min(i.held_until);
+        let secs = (end - i.hold_from).max(0.0);
+        let kept_until = i.last_end + self.window.prewarm_s + self.window.keep_s;
+        let billed = (end - i.hold_from.max(kept_until)).max(0.0);
         tot.idle_gb_s += secs * self.placement.memory_mb() / 1024.0;
-        tot.cost_usd += secs * sim.idle_usd_per_s(self.placement);
+        tot.cost_usd += billed * sim.idle_usd_per_s(self.placement);
         i.hold_from = f64::NAN;
     }
 
@@ -350,14 +355,17 @@ impl Pool {
     }
 
     /// Make sure `target` instances are alive at `t` and hold them warm until `until`.
-    /// Instances started here cost a cold start off the request path; the time a held
-    /// instance spends idle is billed at the provider's GB-second price (settled when it
-    /// serves, is released, or the run ends).
+    /// Starting an instance costs one warm-up invocation (the request price and the minimum
+    /// billed duration) and a cold start off the request path; a started instance then
+    /// follows the platform's keep-alive like any other. Holding an idle instance beyond its
+    /// keep-alive is billed at the provider's GB-second price (settled when it serves, is
+    /// released, or the run ends).
     pub fn prewarm(&mut self, sim: &Sim, t: f64, until: f64, target: u32, tot: &mut Totals) {
         self.reap(sim, t, tot);
         let mut alive = self.insts.iter().filter(|i| self.alive(i, t)).count() as u32;
         while alive < target {
             self.insts.push(Instance { busy_until: t, last_end: t, held_until: t, hold_from: f64::NAN });
+            tot.cost_usd += sim.cost_usd(self.placement, 0.0);
             alive += 1;
         }
         let mut held = 0;
@@ -504,15 +512,28 @@ mod tests {
         let mut pool = Pool::new(pl, Pool::provider_window(pl));
         let mut t2 = Totals::default();
         pool.prewarm(&s, 0.0, 15.0, 2, &mut t2);
-        assert_eq!(t2.cost_usd, 0.0, "billed when the hold is settled");
+        let start_usd = 2.0 * s.cost_usd(pl, 0.0);
+        assert_eq!(t2.cost_usd, start_usd, "two warm-up invocations");
         let o1 = pool.serve(&s, &p, 5.0, 0.1, 0.5, &mut t2);
         let o2 = pool.serve(&s, &p, 5.01, 0.1, 0.5, &mut t2);
         assert!(!o1.cold && !o2.cold);
-        assert!(pool.serve(&s, &p, 5.02, 0.1, 0.5, &mut t2).cold);
+        let o3 = pool.serve(&s, &p, 5.02, 0.1, 0.5, &mut t2);
+        assert!(o3.cold);
         pool.finish(&s, 15.0, &mut t2);
-        // Two held instances idle for 5 s and 5.01 s at 1 GB: billed exactly that.
-        let held_usd = t2.cost_usd - o1.cost_usd - o2.cost_usd - s.invocation(&p, pl, 0.1, s.cold_ms(pl, 0.5)).cost_usd;
-        assert!((held_usd - 10.01 * s.idle_usd_per_s(pl)).abs() < 1e-12, "{held_usd}");
+        // Held idle inside the keep-alive: idle memory counted, nothing more billed.
+        assert!((t2.cost_usd - start_usd - o1.cost_usd - o2.cost_usd - o3.cost_usd).abs() < 1e-15);
+        // 10.01 GB-s held before the two requests, plus the three instances' idle tails to 15 s.
+        assert!(t2.idle_gb_s >= 10.01 - 1e-9 && t2.idle_gb_s < 10.01 + 3.0 * 15.0);
+        // Held beyond the keep-alive (600 s on AWS): that part is billed.
+        let mut pool = Pool::new(pl, Pool::provider_window(pl));
+        let mut t3 = Totals::default();
+        pool.prewarm(&s, 0.0, 15.0, 1, &mut t3);
+        for k in 1..60 {
+            pool.prewarm(&s, 15.0 * k as f64, 15.0 * (k + 1) as f64, 1, &mut t3);
+        }
+        pool.finish(&s, 900.0, &mut t3);
+        let beyond = (900.0 - 600.0) * s.idle_usd_per_s(pl);
+        assert!((t3.cost_usd - s.cost_usd(pl, 0.0) - beyond).abs() < 1e-12, "{}", t3.cost_usd);
     }
 
     #[test]

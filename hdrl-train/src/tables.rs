@@ -64,7 +64,9 @@ pub struct Tables {
     /// The same when the placement changed at the start of the hour: the new pool starts
     /// empty, so the hour's first invocation is cold too.
     pub reward_moved: Vec<f32>,
-    /// `[app][day][provider]` statistics.
+    /// Per function and provider, the region and tier with the best training-hours reward.
+    pub tactical_best: Vec<[Placement; 3]>,
+    /// `[app][day][provider]` statistics, each function on its `tactical_best` placement.
     pub day: Vec<Vec<[DayStats; 3]>>,
     /// Functions of each app.
     pub app_funcs: Vec<Vec<usize>>,
@@ -78,8 +80,9 @@ fn pct(sorted: &[f32], q: f64) -> f32 {
 }
 
 impl Tables {
-    /// Build the tables (a few seconds for the full 2 M-invocation trace).
-    pub fn build(sim: &Sim, t: &Trace, profiles: Vec<Profile>, hourly: &Hourly) -> Self {
+    /// Build the tables (a few seconds for the full 2 M-invocation trace). `train_hours`
+    /// bounds the hours used to pick [`Tables::tactical_best`].
+    pub fn build(sim: &Sim, t: &Trace, profiles: Vec<Profile>, hourly: &Hourly, train_hours: (usize, usize)) -> Self {
         let nf = t.funcs.len();
         let hours = hourly.hours;
         let days = hours.div_ceil(24);
@@ -131,7 +134,31 @@ impl Tables {
                 }
             }
         }
-        // App-day statistics at the default placement of each provider.
+        // What a competent tactical layer would run each function on, per provider: the region
+        // and tier with the best reward summed over the training hours. The strategic layer is
+        // trained on days run this way, so it values a provider as the hierarchy will use it.
+        let tactical_best: Vec<[Placement; 3]> = profiles
+            .iter()
+            .enumerate()
+            .map(|(f, prof)| {
+                Provider::ALL.map(|p| {
+                    let score = |a: usize| -> f64 {
+                        let k = p as usize * hdrl_infer::placement::TACTICAL_ACTIONS + a;
+                        (train_hours.0..train_hours.1.min(hours))
+                            .filter(|&h| hour[f][h].n > 0)
+                            .map(|h| reward[(f * hours + h) * PLACEMENTS + k] as f64)
+                            .sum()
+                    };
+                    let mask = crate::env::action_mask(prof);
+                    (0..hdrl_infer::placement::TACTICAL_ACTIONS)
+                        .filter(|&a| mask[a])
+                        .max_by(|&a, &b| score(a).total_cmp(&score(b)))
+                        .map(|a| Placement::from_action(p, a, prof.home_region))
+                        .unwrap_or_else(|| default_placement(prof, p))
+                })
+            })
+            .collect();
+        // App-day statistics of each provider, functions on their `tactical_best` placement.
         let napps = t.apps.len();
         let mut app_funcs = vec![Vec::new(); napps];
         for (f, p) in profiles.iter().enumerate() {
@@ -139,7 +166,7 @@ impl Tables {
         }
         let mut day = vec![vec![[DayStats::default(); 3]; days]; napps];
         for (app, funcs) in app_funcs.iter().enumerate() {
-            for (p, provider) in Provider::ALL.iter().enumerate() {
+            for p in 0..Provider::ALL.len() {
                 for (d, slot) in day[app].iter_mut().enumerate() {
                     let (t0, t1) = (d as f64 * DAY_S, (d + 1) as f64 * DAY_S);
                     let mut tot = Totals::default();
@@ -147,7 +174,7 @@ impl Tables {
                     let mut per_min = vec![0u32; 1440];
                     for &f in funcs {
                         let prof = &profiles[f];
-                        let pl = default_placement(prof, *provider);
+                        let pl = tactical_best[f][p];
                         let cold_ms = sim.cold_mean_ms(pl);
                         for (k, i) in hourly.by_func[f].iter().enumerate() {
                             if i.start < t0 || i.start >= t1 {
@@ -169,7 +196,7 @@ impl Tables {
                 }
             }
         }
-        Self { profiles, hours, days, hour, reward, reward_moved, day, app_funcs }
+        Self { profiles, hours, days, hour, reward, reward_moved, tactical_best, day, app_funcs }
     }
 
     /// Reward of placement index `k` ([`Placement::index_for`] the function's home) for
@@ -290,7 +317,7 @@ mod tests {
         let split = Split::for_days(t.days());
         let mem = crate::trace::load_memory_str(crate::refdata::AZURE2019_MEMORY).unwrap();
         let hourly = Hourly::new(&t);
-        let tab = Tables::build(&sim, &t, profiles(&t, &split, &mem), &hourly);
+        let tab = Tables::build(&sim, &t, profiles(&t, &split, &mem), &hourly, (0, split.train.1 * 24));
         assert_eq!(tab.hours, 14 * 24);
         // Find a busy function-hour and recompute one placement's reward by hand (all warm
         // except the recorded cold starts, with mean cold latency).

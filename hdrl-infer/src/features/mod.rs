@@ -144,7 +144,7 @@ impl EncoderConfig {
             Scale::log1p(60_000.0),  // SLA latency threshold, ms
         ],
         tactical: [
-            Scale::log1p(60_000.0),  // latency p95 over the last hour, ms
+            Scale::linear(0.0, 2.0), // latency p95 over the last hour / SLA
             Scale::log1p(5_000.0),   // cost, USD per million invocations
             Scale::log1p(10_000.0),  // request rate, requests/s
             Scale::log1p(10_240.0),  // memory in use, MB

@@ -11,7 +11,7 @@ pub const TACTICAL_FEATURES: usize = 7;
 /// Live metrics of one function over the last hour (input indices 14–20).
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct TacticalObs {
-    /// 95th-percentile latency, ms (≥ 0).
+    /// 95th-percentile latency, ms (≥ 0); encoded relative to the app's SLA.
     pub latency_ms: f32,
     /// Cost, USD per million invocations (≥ 0).
     pub cost_usd_per_m: f32,
@@ -49,19 +49,36 @@ pub struct TacticalContext {
     pub provider: Provider,
     /// Workload trend: relative day-over-day change of invocations (−1 … 1; clamped).
     pub volume_trend: f32,
+    /// The app's latency SLA, ms (≥ 0): the tactical latency feature is the last hour's
+    /// latency relative to it, so one policy serves apps with any SLA.
+    pub sla_ms: f32,
 }
 
 impl EncoderConfig {
-    /// The PPO input: 7 encoded metrics, the provider one-hot (3), the workload trend.
+    /// The PPO input: 7 encoded metrics (the latency as a fraction of the SLA), the provider
+    /// one-hot (3), the workload trend.
     ///
     /// # Errors
-    /// See [`super::Scale::encode`]; indices 14–20 name a metric, 9 the trend.
+    /// See [`super::Scale::encode`]; indices 14–20 name a metric, 9 the trend, 13 the SLA.
     pub fn encode_tactical(
         &self,
         t: &TacticalObs,
         ctx: &TacticalContext,
     ) -> Result<[f32; 11], InferError> {
-        let m = encode_all(&self.tactical, &t.to_array(), 14)?;
+        let mut raw = t.to_array();
+        if !ctx.sla_ms.is_finite() {
+            return Err(InferError::NonFiniteInput { index: 13 });
+        }
+        if ctx.sla_ms < 0.0 {
+            return Err(InferError::OutOfRange { index: 13 });
+        }
+        if raw[0] < 0.0 {
+            return Err(InferError::OutOfRange { index: 14 });
+        }
+        // Latency over SLA (an SLA under 1 ms counts as 1 ms); NaN/∞ latency stays non-finite
+        // and is reported by the encoder as input 14.
+        raw[0] /= ctx.sla_ms.max(1.0);
+        let m = encode_all(&self.tactical, &raw, 14)?;
         let mut out = [0.0; 11];
         out[..TACTICAL_FEATURES].copy_from_slice(&m);
         out[TACTICAL_FEATURES + ctx.provider as usize] = 1.0;

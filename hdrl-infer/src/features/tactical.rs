@@ -69,14 +69,16 @@ impl EncoderConfig {
         if !ctx.sla_ms.is_finite() {
             return Err(InferError::NonFiniteInput { index: 13 });
         }
+        if !raw[0].is_finite() {
+            return Err(InferError::NonFiniteInput { index: 14 });
+        }
         if ctx.sla_ms < 0.0 {
             return Err(InferError::OutOfRange { index: 13 });
         }
         if raw[0] < 0.0 {
             return Err(InferError::OutOfRange { index: 14 });
         }
-        // Latency over SLA (an SLA under 1 ms counts as 1 ms); NaN/∞ latency stays non-finite
-        // and is reported by the encoder as input 14.
+        // Latency over SLA (an SLA under 1 ms counts as 1 ms).
         raw[0] /= ctx.sla_ms.max(1.0);
         let m = encode_all(&self.tactical, &raw, 14)?;
         let mut out = [0.0; 11];

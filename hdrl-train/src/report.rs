@@ -148,7 +148,7 @@ pub fn markdown(r: &Report) -> String {
 
     let _ = writeln!(o, "## Ablation (measured in the same simulator)\n");
     policy_table(&mut o, &r.ablation, &["strategic_only", "strategic_tactical", "full"]);
-    let _ = writeln!(o, "\nstrategic_only: DQN picks the provider, home region and smallest fitting tier; strategic_tactical: + PPO region and tier; full: + LSTM pre-warming.\n");
+    let _ = writeln!(o, "\nstrategic_only: DQN picks the provider, fixed placement in the home region at 1024 MB (or the smallest tier that fits); strategic_tactical: + PPO region and tier; full: + LSTM pre-warming.\n");
 
     let _ = writeln!(o, "## Pre-warming and keep-alive on the hierarchy's placements\n");
     policy_table(&mut o, &r.prewarm, &["provider_keepalive", "fixed_10min", "hybrid_histogram", "lstm_prewarm"]);

@@ -4,7 +4,7 @@
 //! environment step is a lookup (PPO needs ≥ 100 k steps/s).
 //!
 //! Cold starts in the tables come from a pool simulation per function and provider at its
-//! default placement (home region, smallest fitting tier) with the provider's keep-alive; the
+//! default placement (home region, 1024 MB or the smallest tier that fits) with the provider's keep-alive; the
 //! evaluation re-simulates every placement exactly.
 
 use hdrl_infer::features::{AppContext, StrategicObs, TacticalObs};

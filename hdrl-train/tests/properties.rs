@@ -190,9 +190,9 @@ proptest! {
         let adv = gae(rew, val, done, last_v, n, *gamma, 1.0);
         let td = gae(rew, val, done, last_v, n, *gamma, 0.0);
         prop_assert_eq!(adv.len(), rew.len());
-        for i in 0..n {
-            let mut ret = last_v[i] as f64;
-            let mut next_v = last_v[i] as f64;
+        for (i, &bootstrap) in last_v.iter().enumerate() {
+            let mut ret = bootstrap as f64;
+            let mut next_v = bootstrap as f64;
             for s in (0..t).rev() {
                 let k = s * n + i;
                 let nonterm = if done[k] { 0.0 } else { 1.0 };

@@ -1,7 +1,7 @@
 //! Trace loading and simulator throughput.
 //!
 //! `cargo bench -p hdrl-train --bench sim`: loads a 2 M-row Azure 2021-format file (written
-//! once from the synthetic trace), and steps the vectorised tactical environment (the PPO
+//! once from the synthetic trace) alone and with the featurisation training uses, and steps the vectorised tactical environment (the PPO
 //! rollout path) and the operational environment.
 
 use std::hint::black_box;
@@ -23,6 +23,11 @@ fn trace_load(c: &mut Criterion) {
     g.sample_size(10).measurement_time(Duration::from_secs(30));
     g.throughput(Throughput::Elements(rows as u64));
     g.bench_function(format!("azure2021_{rows}_rows"), |b| b.iter(|| black_box(hdrl_train::trace::load_2021(&path).unwrap().inv.len())));
+    // Load, then everything training and evaluation derive from the trace: per-app profiles,
+    // hourly per-function series, the simulator tables (what `hdrl run` times as `tables`).
+    g.bench_function(format!("azure2021_{rows}_rows_and_featurise"), |b| {
+        b.iter(|| black_box(Data::new(hdrl_train::trace::load_2021(&path).unwrap()).unwrap().tab.profiles.len()))
+    });
     g.finish();
 }
 

@@ -1,6 +1,8 @@
 //! The hierarchy: three models that turn one raw observation of a function into a placement
 //! decision.
 
+use core::mem::MaybeUninit;
+
 use crate::InferError;
 use crate::features::{
     AppContext, EncoderConfig, OperationalStep, StrategicObs, TacticalContext, TacticalObs, Window,
@@ -82,8 +84,9 @@ pub struct Decision {
 
 /// The three models, their encoder constants and the kernels they run with.
 ///
-/// Large (≈ 0.8 MB in f32, ≈ 0.2 MB in int8): place it in a `static` (it is `const`-
-/// constructible through [`Hierarchy::empty`]) or a `Box`, and load in place with
+/// Large (≈ 0.8 MB in f32, ≈ 0.2 MB in int8): make it in place in a `static` `MaybeUninit`
+/// ([`Hierarchy::init_in_place`]; `.bss`, no flash), a `static` ([`Hierarchy::empty`] is
+/// `const`) or a `Box` (`Hierarchy::boxed`, with `std`), and load in place with
 /// [`Hierarchy::load_into`]. Immutable after loading: `&Hierarchy` may be shared by any
 /// number of threads; each function's [`Window`] belongs to one caller at a time.
 pub struct Hierarchy<P: Precision> {
@@ -135,25 +138,36 @@ impl<P: Precision> Hierarchy<P> {
         Ok(())
     }
 
+    /// Make an empty hierarchy in `slot`, in place: no temporary of the hierarchy's size
+    /// (≈ 0.2 MB in int8, 0.8 MB in f32) on the stack. On a microcontroller `slot` can be a
+    /// `static` `MaybeUninit`, which the linker puts in `.bss` (zeroed RAM, no flash), where a
+    /// `static` initialised with [`Hierarchy::empty`] would also take its size in flash.
+    #[allow(unsafe_code)]
+    pub fn init_in_place(slot: &mut MaybeUninit<Self>, kernels: Kernels) -> &mut Self {
+        let p = slot.as_mut_ptr();
+        // SAFETY: `p` points to storage for one `Self`, exclusively borrowed. Every field except
+        // `kernels` and `encoder` is made of f32, i8, i32 and u8 values (arrays, LayerNorms,
+        // Scales, the presence mask), for which all-zero bytes are valid values; `kernels`
+        // (whose zeroed bytes would be null function pointers) and `encoder` are overwritten
+        // with valid values before the value is assumed initialised, and nothing reads them in
+        // between. A zeroed model is a valid, unloaded model (`present` = 0).
+        unsafe {
+            core::ptr::write_bytes(p, 0, 1);
+            core::ptr::addr_of_mut!((*p).kernels).write(kernels);
+            core::ptr::addr_of_mut!((*p).encoder).write(EncoderConfig::DEFAULT);
+            slot.assume_init_mut()
+        }
+    }
+
     /// An empty hierarchy built directly on the heap: no stack temporary of the hierarchy's
     /// size (≈ 0.8 MB in f32), so it is safe on threads with small stacks.
     #[cfg(feature = "std")]
     #[allow(unsafe_code)]
     pub fn boxed(kernels: Kernels) -> std::boxed::Box<Self> {
         let mut b = std::boxed::Box::<Self>::new_uninit();
-        let p = b.as_mut_ptr();
-        // SAFETY: `p` points to an allocation of one `Self`. Every field except `kernels` is
-        // made of f32, i8, i32 and u8 values (arrays, LayerNorms, Scales, the presence mask),
-        // for which all-zero bytes are valid values; the zeroed `kernels` bytes (null function
-        // pointers) are overwritten with a valid table before the value is assumed
-        // initialised, and nothing reads the field in between. A zeroed model is a valid,
-        // unloaded model (`present` = 0).
-        unsafe {
-            core::ptr::write_bytes(p, 0, 1);
-            core::ptr::addr_of_mut!((*p).kernels).write(kernels);
-            core::ptr::addr_of_mut!((*p).encoder).write(EncoderConfig::DEFAULT);
-            b.assume_init()
-        }
+        Self::init_in_place(&mut b, kernels);
+        // SAFETY: `init_in_place` initialised the box's contents.
+        unsafe { b.assume_init() }
     }
 
     /// Load a bundle into a new boxed hierarchy with the fastest kernels of this CPU.

@@ -1,6 +1,7 @@
 //! The paths that reach unsafe code, small enough to run under Miri (`.ci/run` runs this file
-//! with `cargo +nightly miri test`): the heap-built hierarchy (`Hierarchy::boxed` writes
-//! zeroed memory and assumes it initialised), loading into it, a forward pass through it,
+//! with `cargo +nightly miri test`): the heap-built and in-place hierarchies
+//! (`Hierarchy::boxed` and `Hierarchy::init_in_place` write zeroed memory and assume it
+//! initialised), loading into it, a forward pass through it,
 //! the window's ring buffer (heapless), and the kernel dispatch, which must fall back to the
 //! portable kernels under Miri (it cannot run the x86 SIMD bodies).
 //!
@@ -112,6 +113,24 @@ fn a_failed_load_into_a_boxed_hierarchy_leaves_nothing_loaded() {
         h.q_values(&StrategicObs::default(), &AppContext::default()),
         Err(InferError::MissingModel { kind: ModelKind::Dqn })
     );
+}
+
+/// A hierarchy made in place in a garbage-filled `MaybeUninit` slot (the firmware's `static`)
+/// is empty, loads, and computes like the boxed one.
+#[test]
+fn a_hierarchy_made_in_place_over_garbage_computes_like_a_boxed_one() {
+    let mut slot = Box::new(std::mem::MaybeUninit::<Hierarchy<I8>>::uninit());
+    // SAFETY: writing bytes into a `MaybeUninit` is always allowed.
+    unsafe { std::ptr::write_bytes(slot.as_mut_ptr(), 0xA5, 1) };
+    let h = Hierarchy::init_in_place(&mut slot, Kernels::detect());
+    assert!(!h.has(ModelKind::Dqn) && !h.has(ModelKind::Ppo) && !h.has(ModelKind::Lstm));
+    assert_eq!(h.encoder, EncoderConfig::DEFAULT);
+    h.load_into(dqn_bundle()).unwrap();
+    let boxed = Hierarchy::<I8>::load(dqn_bundle()).unwrap();
+    for i in 0..3 {
+        let o = obs(i);
+        assert_eq!(h.q_values(&o.strategic, &o.app).unwrap(), boxed.q_values(&o.strategic, &o.app).unwrap());
+    }
 }
 
 /// The whole hierarchy, boxed and moved, decides identically through a full window.

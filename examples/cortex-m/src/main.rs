@@ -11,6 +11,7 @@
 mod stack;
 
 use core::fmt::Write;
+use core::mem::MaybeUninit;
 
 use cortex_m_rt::entry;
 use cortex_m_semihosting::{debug, hprintln};
@@ -44,9 +45,12 @@ fn print(line: &Line) {
 #[entry]
 fn main() -> ! {
     // cortex-m-rt turns an entry-local `static mut` into a `&'static mut`: the hierarchy lives
-    // in RAM among the statics, never on the stack, and no `unsafe` is needed to reach it.
-    static mut MODEL: Hierarchy<Precision> = Hierarchy::empty(Kernels::generic());
-    let model: &'static mut Hierarchy<Precision> = MODEL;
+    // in RAM among the statics, never on the stack, and no `unsafe` is needed to reach it. An
+    // uninitialised slot goes to `.bss` (zeroed at reset, no flash); `init_in_place` makes the
+    // empty hierarchy there. (A `static` of `Hierarchy::empty(..)` would also store its whole
+    // initial value, the hierarchy's size, in flash as `.data`.)
+    static mut MODEL: MaybeUninit<Hierarchy<Precision>> = MaybeUninit::uninit();
+    let model: &'static mut Hierarchy<Precision> = Hierarchy::init_in_place(MODEL, Kernels::generic());
 
     let seed = Bundle::parse(BUNDLE)
         .map(|b| b.provenance.seed)

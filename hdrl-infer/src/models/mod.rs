@@ -1,4 +1,4 @@
-//! The three models, each a struct of parts, generic over [`Precision`](crate::Precision).
+//! The three models, each a struct of parts, generic over [`Precision`].
 
 mod actor_critic;
 mod dqn;
@@ -83,7 +83,7 @@ pub trait Model: Sized {
         buf
     }
 
-    /// A record for a bundle, borrowing `payload` (from [`Model::payload`]).
+    /// A record for a bundle, borrowing `payload` (from `Model::payload`, with `std`).
     fn record<'a>(payload: &'a [u8]) -> ModelRecord<'a> {
         let mut dims = heapless::Vec::new();
         for &d in Self::DIMS.iter().take(16) {

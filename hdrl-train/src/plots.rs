@@ -114,23 +114,26 @@ pub fn policy_bars(path: &Path, names: &[&str], metrics: &[&PolicyMetrics]) -> R
         let mut c = ChartBuilder::on(area)
             .caption(title, ("sans-serif", 18))
             .margin(12)
-            .x_label_area_size(70)
-            .y_label_area_size(70)
-            .build_cartesian_2d(0f64..n as f64, lo..hi)
+            .x_label_area_size(36)
+            .y_label_area_size(120)
+            .build_cartesian_2d(lo..hi, 0f64..n as f64)
             .map_err(err)?;
+        // Horizontal bars: the policy names read horizontally on the y axis, first on top.
         let labels: Vec<String> = names.iter().map(|s| s.to_string()).collect();
+        let row = |i: usize| (n - 1 - i) as f64;
         c.configure_mesh()
-            .disable_x_mesh()
-            .x_labels(n * 2 + 1)
-            .x_label_formatter(&|x| {
-                let i = x.floor() as usize;
-                if (x - i as f64 - 0.5).abs() < 0.26 && i < labels.len() { labels[i].clone() } else { String::new() }
+            .disable_y_mesh()
+            .y_labels(n * 2 + 1)
+            .y_label_formatter(&|y| {
+                let r = y.floor();
+                let i = n as f64 - 1.0 - r;
+                if (y - r - 0.5).abs() < 0.26 && i >= 0.0 && (i as usize) < labels.len() { labels[i as usize].clone() } else { String::new() }
             })
-            .x_label_style(("sans-serif", 13).into_font().transform(FontTransform::Rotate90))
+            .y_label_style(("sans-serif", 14))
             .draw()
             .map_err(err)?;
         c.draw_series(vals.iter().enumerate().map(|(i, &v)| {
-            Rectangle::new([(i as f64 + 0.15, 0.0), (i as f64 + 0.85, v)], PALETTE[i % PALETTE.len()].filled())
+            Rectangle::new([(0.0, row(i) + 0.15), (v, row(i) + 0.85)], PALETTE[i % PALETTE.len()].filled())
         }))
         .map_err(err)?;
     }

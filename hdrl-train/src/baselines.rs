@@ -58,6 +58,20 @@ fn argmin(c: impl Iterator<Item = (Placement, f64)>) -> Option<Placement> {
     c.min_by(|a, b| a.1.total_cmp(&b.1)).map(|x| x.0)
 }
 
+/// The placement when no tier fits.
+fn fallback(p: &Profile) -> Placement {
+    crate::tables::default_placement(p, Provider::Aws)
+}
+
+/// Every function at the placement that minimises `score(f, placement)` among tiers that
+/// fit, in every hour.
+fn minimising(tab: &Tables, hours: (usize, usize), score: impl Fn(usize, Placement) -> f64) -> Schedule {
+    constant(tab, hours, |f| {
+        let p = &tab.profiles[f];
+        argmin(feasible(p).into_iter().map(|pl| (pl, score(f, pl)))).unwrap_or_else(|| fallback(p))
+    })
+}
+
 /// Uniformly random: provider per app and day, region and tier per function and hour (among
 /// tiers that fit), from a seed.
 pub fn random(tab: &Tables, hours: (usize, usize), seed: u64) -> Schedule {
@@ -86,15 +100,9 @@ pub fn random(tab: &Tables, hours: (usize, usize), seed: u64) -> Schedule {
 
 /// Minimum expected cost per invocation (train-day mean duration), among tiers that fit.
 pub fn cheapest(sim: &Sim, tab: &Tables, hours: (usize, usize)) -> Schedule {
-    constant(tab, hours, |f| {
+    minimising(tab, hours, |f, pl| {
         let p = &tab.profiles[f];
-        argmin(feasible(p).into_iter().map(|pl| {
-            (
-                pl,
-                sim.cost_usd(pl, sim.exec_s(p, pl, p.mean_duration_s as f64)),
-            )
-        }))
-        .unwrap_or(crate::tables::default_placement(p, Provider::Aws))
+        sim.cost_usd(pl, sim.exec_s(p, pl, p.mean_duration_s as f64))
     })
 }
 
@@ -105,30 +113,14 @@ pub fn fastest(
     hours: (usize, usize),
     train_hours: (usize, usize),
 ) -> Schedule {
-    constant(tab, hours, |f| {
-        argmin(
-            feasible(&tab.profiles[f])
-                .into_iter()
-                .map(|pl| (pl, expected_latency(sim, tab, f, pl, train_hours))),
-        )
-        .unwrap_or(crate::tables::default_placement(
-            &tab.profiles[f],
-            Provider::Aws,
-        ))
-    })
+    minimising(tab, hours, |f, pl| expected_latency(sim, tab, f, pl, train_hours))
 }
 
 /// Minimum expected carbon per invocation, among tiers that fit.
 pub fn greenest(sim: &Sim, tab: &Tables, hours: (usize, usize)) -> Schedule {
-    constant(tab, hours, |f| {
+    minimising(tab, hours, |f, pl| {
         let p = &tab.profiles[f];
-        argmin(feasible(p).into_iter().map(|pl| {
-            (
-                pl,
-                sim.carbon_g(p, pl, sim.exec_s(p, pl, p.mean_duration_s as f64)),
-            )
-        }))
-        .unwrap_or(crate::tables::default_placement(p, Provider::Aws))
+        sim.carbon_g(p, pl, sim.exec_s(p, pl, p.mean_duration_s as f64))
     })
 }
 
@@ -160,7 +152,7 @@ pub fn greedy_carbon(
                 .map(|c| (c.0, c.2)),
         )
         .or_else(|| argmin(cands.iter().map(|c| (c.0, c.1))))
-        .unwrap_or(crate::tables::default_placement(p, Provider::Aws))
+        .unwrap_or_else(|| fallback(p))
     })
 }
 

@@ -85,3 +85,54 @@ pub fn seeded_bundle(seed: u64, quant: Quant) -> Vec<u8> {
         }
     }
 }
+
+/// A global allocator that forwards to the system allocator and counts allocations
+/// (`alloc` and `realloc`), for proving that a code path allocates nothing:
+///
+/// ```ignore
+/// #[global_allocator]
+/// static GLOBAL: CountingAlloc = CountingAlloc::new();
+/// let before = GLOBAL.count();
+/// // ... the code under test ...
+/// assert_eq!(GLOBAL.count() - before, 0);
+/// ```
+pub struct CountingAlloc {
+    allocations: core::sync::atomic::AtomicUsize,
+}
+
+impl CountingAlloc {
+    /// A counter at zero.
+    pub const fn new() -> Self {
+        Self { allocations: core::sync::atomic::AtomicUsize::new(0) }
+    }
+
+    /// Allocations so far.
+    pub fn count(&self) -> usize {
+        self.allocations.load(core::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+impl Default for CountingAlloc {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+// SAFETY: forwards every call to the system allocator unchanged; only counts.
+#[allow(unsafe_code)]
+unsafe impl std::alloc::GlobalAlloc for CountingAlloc {
+    unsafe fn alloc(&self, l: std::alloc::Layout) -> *mut u8 {
+        self.allocations.fetch_add(1, core::sync::atomic::Ordering::SeqCst);
+        // SAFETY: same contract as the caller's.
+        unsafe { std::alloc::System.alloc(l) }
+    }
+    unsafe fn dealloc(&self, p: *mut u8, l: std::alloc::Layout) {
+        // SAFETY: same contract as the caller's.
+        unsafe { std::alloc::System.dealloc(p, l) }
+    }
+    unsafe fn realloc(&self, p: *mut u8, l: std::alloc::Layout, n: usize) -> *mut u8 {
+        self.allocations.fetch_add(1, core::sync::atomic::Ordering::SeqCst);
+        // SAFETY: same contract as the caller's.
+        unsafe { std::alloc::System.realloc(p, l, n) }
+    }
+}

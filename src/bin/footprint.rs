@@ -19,39 +19,16 @@
 //! A counting global allocator; each pass runs 1 000 times on rotating inputs and the count of
 //! `alloc`/`realloc` calls in between is reported (the hierarchy's `load_into` included).
 
-use std::alloc::{GlobalAlloc, Layout, System};
 use std::hint::black_box;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use hdrl_fixtures::bench_inputs::{self, ROTATION};
+use hdrl_infer::fixtures::CountingAlloc;
 use hdrl_infer::{
     ActorCritic, Dqn, F32, Forecaster, Hierarchy, I8, Kernels, Model, Precision, Quant, Window,
 };
 
-struct Counting;
-
-static ALLOCS: AtomicUsize = AtomicUsize::new(0);
-
-// SAFETY: forwards every call to the system allocator unchanged; only counts.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, l: Layout) -> *mut u8 {
-        ALLOCS.fetch_add(1, Ordering::SeqCst);
-        // SAFETY: same contract as the caller's.
-        unsafe { System.alloc(l) }
-    }
-    unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
-        // SAFETY: same contract as the caller's.
-        unsafe { System.dealloc(p, l) }
-    }
-    unsafe fn realloc(&self, p: *mut u8, l: Layout, n: usize) -> *mut u8 {
-        ALLOCS.fetch_add(1, Ordering::SeqCst);
-        // SAFETY: same contract as the caller's.
-        unsafe { System.realloc(p, l, n) }
-    }
-}
-
 #[global_allocator]
-static GLOBAL: Counting = Counting;
+static GLOBAL: CountingAlloc = CountingAlloc::new();
 
 const PAINT: usize = 1 << 20;
 const SKIP: usize = 512;
@@ -104,11 +81,11 @@ fn stack_bytes(f: &mut dyn FnMut()) -> Option<usize> {
 
 /// Heap allocations made by `n` runs of `f`.
 fn allocations(n: usize, f: &mut dyn FnMut(usize)) -> usize {
-    let before = ALLOCS.load(Ordering::SeqCst);
+    let before = GLOBAL.count();
     for i in 0..n {
         f(i % ROTATION);
     }
-    ALLOCS.load(Ordering::SeqCst) - before
+    GLOBAL.count() - before
 }
 
 struct Row {

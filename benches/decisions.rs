@@ -53,9 +53,7 @@ fn models<P: Precision>(c: &mut Criterion, h: &Hierarchy<P>, tag: &str) {
     g.finish();
 
     let mut g = c.benchmark_group("ppo_critic");
-    g.bench_function(tag, |b| {
-        b.iter(|| black_box(h.ppo.critic(&k, black_box(&xt[next(&mut i)]))))
-    });
+    g.bench_function(tag, |b| b.iter(|| black_box(h.ppo.critic(&k, black_box(&xt[next(&mut i)])))));
     g.finish();
 
     let mut g = c.benchmark_group("lstm_window");
@@ -76,9 +74,7 @@ fn models<P: Precision>(c: &mut Criterion, h: &Hierarchy<P>, tag: &str) {
         h.observe(&mut window, &o.step).expect("finite fixture");
     }
     let mut g = c.benchmark_group("hierarchy");
-    g.bench_function(tag, |b| {
-        b.iter(|| black_box(h.decide(&mut window, black_box(&obs[next(&mut i)]))))
-    });
+    g.bench_function(tag, |b| b.iter(|| black_box(h.decide(&mut window, black_box(&obs[next(&mut i)])))));
     g.finish();
 }
 
@@ -87,20 +83,14 @@ fn load<P: Precision>(c: &mut Criterion, quant: Quant, tag: &str) {
     let mut h = Hierarchy::<P>::load(&bytes).expect("bench bundle loads");
     let mut g = c.benchmark_group("load");
     // Parse, CRC-32 and copy of the whole bundle into an existing (boxed) hierarchy.
-    g.bench_function(tag, |b| {
-        b.iter(|| black_box(h.load_into(black_box(&bytes))))
-    });
+    g.bench_function(tag, |b| b.iter(|| black_box(h.load_into(black_box(&bytes)))));
     g.finish();
 }
 
 fn decisions(c: &mut Criterion) {
     let hf = loaded::<F32>(Quant::F32);
     let hq = loaded::<I8>(Quant::I8);
-    eprintln!(
-        "kernels: {:?} (weights: {})",
-        hf.kernels().tier,
-        bench_inputs::bundle(Quant::F32).1
-    );
+    eprintln!("kernels: {:?} (weights: {})", hf.kernels().tier, bench_inputs::bundle(Quant::F32).1);
     models(c, &hf, "f32");
     models(c, &hq, "int8");
     load::<F32>(c, Quant::F32, "f32");

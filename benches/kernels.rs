@@ -24,10 +24,7 @@ const SHAPES: [(usize, usize); 12] = [
 ];
 
 fn tables() -> [(&'static str, Kernels); 2] {
-    [
-        ("generic", Kernels::generic()),
-        ("dispatched", Kernels::detect()),
-    ]
+    [("generic", Kernels::generic()), ("dispatched", Kernels::detect())]
 }
 
 fn matvec(c: &mut Criterion) {
@@ -37,9 +34,7 @@ fn matvec(c: &mut Criterion) {
         let b: Vec<f32> = (0..o).map(|_| r.symmetric(0.1)).collect();
         let xs: Vec<Vec<f32>> = (0..8).map(|_| (0..i).map(|_| r.unit()).collect()).collect();
         let wq: Vec<i8> = (0..i * o).map(|_| r.symmetric(127.0) as i8).collect();
-        let xq: Vec<Vec<i8>> = (0..8)
-            .map(|_| (0..i).map(|_| r.symmetric(127.0) as i8).collect())
-            .collect();
+        let xq: Vec<Vec<i8>> = (0..8).map(|_| (0..i).map(|_| r.symmetric(127.0) as i8).collect()).collect();
 
         let mut g = c.benchmark_group(format!("matvec_f32/{i}x{o}"));
         g.throughput(Throughput::Elements((i * o) as u64));
@@ -76,9 +71,7 @@ fn matvec(c: &mut Criterion) {
 fn activations(c: &mut Criterion) {
     let mut r = SplitMix64::new(6);
     for n in [64usize, 128] {
-        let xs: Vec<Vec<f32>> = (0..8)
-            .map(|_| (0..n).map(|_| r.symmetric(8.0)).collect())
-            .collect();
+        let xs: Vec<Vec<f32>> = (0..8).map(|_| (0..n).map(|_| r.symmetric(8.0)).collect()).collect();
         for (op, pick) in [("sigmoid", 0), ("tanh", 1)] {
             let mut g = c.benchmark_group(format!("{op}/{n}"));
             g.throughput(Throughput::Elements(n as u64));

@@ -277,32 +277,6 @@ typedef uint32_t hdrl_quant;
 #endif // __cplusplus
 
 /**
- * Where a forecast came from.
- */
-enum hdrl_forecast_source
-#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
-  : uint32_t
-#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
- {
-  /**
-   * The LSTM, over a full window of `HDRL_WINDOW_STEPS` steps.
-   */
-  HDRL_FORECAST_SOURCE_MODEL = 0,
-  /**
-   * Fewer than `HDRL_WINDOW_STEPS` steps seen so far: the latest step repeated (a
-   * reactive forecast); all zeros when the state has seen no step.
-   */
-  HDRL_FORECAST_SOURCE_WARMING_UP = 1,
-};
-#ifndef __cplusplus
-#if __STDC_VERSION__ >= 202311L
-typedef enum hdrl_forecast_source hdrl_forecast_source;
-#else
-typedef uint32_t hdrl_forecast_source;
-#endif // __STDC_VERSION__ >= 202311L
-#endif // __cplusplus
-
-/**
  * A cloud provider; the number is also its index in every Q-value array.
  */
 enum hdrl_provider
@@ -328,6 +302,32 @@ enum hdrl_provider
 typedef enum hdrl_provider hdrl_provider;
 #else
 typedef uint32_t hdrl_provider;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * Where a forecast came from.
+ */
+enum hdrl_forecast_source
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * The LSTM, over a full window of `HDRL_WINDOW_STEPS` steps.
+   */
+  HDRL_FORECAST_SOURCE_MODEL = 0,
+  /**
+   * Fewer than `HDRL_WINDOW_STEPS` steps seen so far: the latest step repeated (a
+   * reactive forecast); all zeros when the state has seen no step.
+   */
+  HDRL_FORECAST_SOURCE_WARMING_UP = 1,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum hdrl_forecast_source hdrl_forecast_source;
+#else
+typedef uint32_t hdrl_forecast_source;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
 
@@ -787,25 +787,6 @@ hdrl_status hdrl_model_policy(const struct hdrl_model *model,
                               struct hdrl_policy *out);
 
 /**
- * Forecast the next step's load from a state's window, without changing the state.
- *
- * With fewer than `HDRL_WINDOW_STEPS` steps in the state the forecast is the latest step
- * repeated (`source` = `HDRL_FORECAST_SOURCE_WARMING_UP`; zeros for an empty state).
- *
- * Outputs: `*out` on success only. Errors: `HDRL_STATUS_NULL_POINTER`,
- * `HDRL_STATUS_MISSING_MODEL` (no LSTM in the bundle), `HDRL_STATUS_NON_FINITE_OUTPUT`.
- *
- * Thread safety: any thread, concurrently with any other call on the same model; the state
- * must not be written by another thread during the call.
- *
- * # Safety
- * `model` NULL or live; `state` NULL or live; `out` NULL or valid for a write.
- */
-hdrl_status hdrl_model_forecast(const struct hdrl_model *model,
-                                const struct hdrl_state *state,
-                                struct hdrl_forecast *out);
-
-/**
  * Create an empty state.
  *
  * Outputs: on success `*out` receives a new state owned by the caller, to be released with
@@ -853,25 +834,6 @@ hdrl_status hdrl_state_reset(struct hdrl_state *state);
 hdrl_status hdrl_state_steps(const struct hdrl_state *state, size_t *out);
 
 /**
- * Append one 15-second step to the state without deciding: reads only the `step_*` fields
- * of `obs` and encodes them with `model`'s constants. Use it to feed steps between
- * decisions (`hdrl_decide` appends its observation's step itself).
- *
- * On error the state is unchanged. Errors: `HDRL_STATUS_NULL_POINTER`,
- * `HDRL_STATUS_NON_FINITE_INPUT`, `HDRL_STATUS_OUT_OF_RANGE` (indices 21–25).
- *
- * Thread safety: the model may be shared; the state must not be used by another thread
- * during the call.
- *
- * # Safety
- * `state` NULL or live and unshared during the call; `model` NULL or live; `obs` NULL or
- * valid.
- */
-hdrl_status hdrl_state_observe(struct hdrl_state *state,
-                               const struct hdrl_model *model,
-                               const struct hdrl_observation *obs);
-
-/**
  * Decide where and how one function should run next.
  *
  * The DQN picks the provider from the `strategic_*` and `app_*` fields; the PPO policy
@@ -900,6 +862,44 @@ hdrl_status hdrl_decide(const struct hdrl_model *model,
                         struct hdrl_state *state,
                         const struct hdrl_observation *obs,
                         struct hdrl_decision *out);
+
+/**
+ * Append one 15-second step to the state without deciding: reads only the `step_*` fields
+ * of `obs` and encodes them with `model`'s constants. Use it to feed steps between
+ * decisions (`hdrl_decide` appends its observation's step itself).
+ *
+ * On error the state is unchanged. Errors: `HDRL_STATUS_NULL_POINTER`,
+ * `HDRL_STATUS_NON_FINITE_INPUT`, `HDRL_STATUS_OUT_OF_RANGE` (indices 21–25).
+ *
+ * Thread safety: the model may be shared; the state must not be used by another thread
+ * during the call.
+ *
+ * # Safety
+ * `state` NULL or live and unshared during the call; `model` NULL or live; `obs` NULL or
+ * valid.
+ */
+hdrl_status hdrl_state_observe(struct hdrl_state *state,
+                               const struct hdrl_model *model,
+                               const struct hdrl_observation *obs);
+
+/**
+ * Forecast the next step's load from a state's window, without changing the state.
+ *
+ * With fewer than `HDRL_WINDOW_STEPS` steps in the state the forecast is the latest step
+ * repeated (`source` = `HDRL_FORECAST_SOURCE_WARMING_UP`; zeros for an empty state).
+ *
+ * Outputs: `*out` on success only. Errors: `HDRL_STATUS_NULL_POINTER`,
+ * `HDRL_STATUS_MISSING_MODEL` (no LSTM in the bundle), `HDRL_STATUS_NON_FINITE_OUTPUT`.
+ *
+ * Thread safety: any thread, concurrently with any other call on the same model; the state
+ * must not be written by another thread during the call.
+ *
+ * # Safety
+ * `model` NULL or live; `state` NULL or live; `out` NULL or valid for a write.
+ */
+hdrl_status hdrl_model_forecast(const struct hdrl_model *model,
+                                const struct hdrl_state *state,
+                                struct hdrl_forecast *out);
 
 #ifdef __cplusplus
 }  // extern "C"

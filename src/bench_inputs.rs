@@ -5,8 +5,8 @@
 use hdrl_infer::fixtures::seeded_bundle;
 use hdrl_infer::rng::SplitMix64;
 use hdrl_infer::{
-    AppContext, EncoderConfig, Observation, OperationalStep, Provider, Quant, StrategicObs,
-    TacticalContext, TacticalObs,
+    AppContext, EncoderConfig, Observation, OperationalStep, Provider, Quant, StrategicObs, TacticalContext,
+    TacticalObs,
 };
 
 /// Seed of the fixture weights every bench uses.
@@ -27,8 +27,7 @@ pub fn bundle(quant: Quant) -> (Vec<u8>, &'static str) {
     };
     match std::env::var_os(var) {
         Some(path) => {
-            let bytes = std::fs::read(&path)
-                .unwrap_or_else(|e| panic!("{var}={}: {e}", path.to_string_lossy()));
+            let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{var}={}: {e}", path.to_string_lossy()));
             (bytes, "trained")
         }
         None => (seeded_bundle(SEED, quant), "seeded"),
@@ -83,13 +82,7 @@ pub fn observations(n: usize, seed: u64) -> Vec<Observation> {
 /// Encoded DQN inputs (14 features in [0, 1]).
 pub fn dqn_inputs(n: usize) -> Vec<[f32; 14]> {
     let e = EncoderConfig::DEFAULT;
-    observations(n, 1)
-        .iter()
-        .map(|o| {
-            e.encode_strategic(&o.strategic, &o.app)
-                .expect("finite fixture")
-        })
-        .collect()
+    observations(n, 1).iter().map(|o| e.encode_strategic(&o.strategic, &o.app).expect("finite fixture")).collect()
 }
 
 /// Encoded PPO inputs (11 features in [0, 1]).
@@ -100,13 +93,8 @@ pub fn ppo_inputs(n: usize) -> Vec<[f32; 11]> {
         .enumerate()
         .map(|(i, o)| {
             let provider = Provider::from_index(i % 3).unwrap_or(Provider::Aws);
-            let ctx = TacticalContext {
-                provider,
-                volume_trend: o.strategic.volume_trend,
-                sla_ms: o.app.sla_ms,
-            };
-            e.encode_tactical(&o.tactical, &ctx)
-                .expect("finite fixture")
+            let ctx = TacticalContext { provider, volume_trend: o.strategic.volume_trend, sla_ms: o.app.sla_ms };
+            e.encode_tactical(&o.tactical, &ctx).expect("finite fixture")
         })
         .collect()
 }
@@ -115,9 +103,5 @@ pub fn ppo_inputs(n: usize) -> Vec<[f32; 11]> {
 pub fn windows(n: usize) -> Vec<[[f32; 5]; 12]> {
     let e = EncoderConfig::DEFAULT;
     let steps = observations(n + 12, 3);
-    (0..n)
-        .map(|i| {
-            core::array::from_fn(|t| e.encode_step(&steps[i + t].step).expect("finite fixture"))
-        })
-        .collect()
+    (0..n).map(|i| core::array::from_fn(|t| e.encode_step(&steps[i + t].step).expect("finite fixture"))).collect()
 }

@@ -73,11 +73,7 @@ fn setup() -> &'static Setup {
             .arg("--lib-dir")
             .arg(&lib_dir)
             .arg("--no-build"));
-        Setup {
-            work,
-            fixtures,
-            prefix,
-        }
+        Setup { work, fixtures, prefix }
     })
 }
 
@@ -90,14 +86,8 @@ fn built_lib_dir() -> PathBuf {
     let deps = exe.parent().expect("deps dir").to_path_buf();
     let profile = deps.parent().expect("profile dir").to_path_buf();
     let newest = |dir: &Path| -> Option<SystemTime> {
-        let a = std::fs::metadata(dir.join("libhdrl.a"))
-            .ok()?
-            .modified()
-            .ok()?;
-        let so = std::fs::metadata(dir.join("libhdrl.so"))
-            .ok()?
-            .modified()
-            .ok()?;
+        let a = std::fs::metadata(dir.join("libhdrl.a")).ok()?.modified().ok()?;
+        let so = std::fs::metadata(dir.join("libhdrl.so")).ok()?.modified().ok()?;
         Some(a.min(so))
     };
     [deps, profile]
@@ -161,11 +151,7 @@ fn write_fixtures(dir: &Path) {
     write("bad-non-finite-weight.hdrl", &encode(&b));
 
     // Finite but huge weights: loads, then every DQN forward pass overflows.
-    let huge: Vec<u8> = good.models[0]
-        .payload
-        .chunks(4)
-        .flat_map(|_| 3.0e38f32.to_le_bytes())
-        .collect();
+    let huge: Vec<u8> = good.models[0].payload.chunks(4).flat_map(|_| 3.0e38f32.to_le_bytes()).collect();
     let mut b = good.clone();
     b.models[0].payload = &huge;
     write("non-finite-output.hdrl", &encode(&b));
@@ -186,24 +172,15 @@ fn write_fixtures(dir: &Path) {
 /// loaded instead of the installed one. Programs run here see what a user's would: no
 /// `LD_LIBRARY_PATH`, so the rpath from `hdrl.pc` decides.
 fn run(cmd: &mut Command) -> String {
-    let out = cmd
-        .env_remove("LD_LIBRARY_PATH")
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
+    let out = cmd.env_remove("LD_LIBRARY_PATH").output().unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        out.status.success(),
-        "{cmd:?} failed ({})\nstdout:\n{stdout}\nstderr:\n{stderr}",
-        out.status
-    );
+    assert!(out.status.success(), "{cmd:?} failed ({})\nstdout:\n{stdout}\nstderr:\n{stderr}", out.status);
     stdout
 }
 
 fn pkg_config(s: &Setup, args: &[&str]) -> Vec<String> {
-    let out = run(Command::new("pkg-config")
-        .env("PKG_CONFIG_PATH", s.prefix.join("lib/pkgconfig"))
-        .args(args));
+    let out = run(Command::new("pkg-config").env("PKG_CONFIG_PATH", s.prefix.join("lib/pkgconfig")).args(args));
     out.split_whitespace().map(str::to_owned).collect()
 }
 
@@ -221,9 +198,7 @@ enum Order {
 fn compile(name: &str, link: Link, order: Order, extra: &[&str]) -> PathBuf {
     static BUILT: Mutex<BTreeMap<String, PathBuf>> = Mutex::new(BTreeMap::new());
     let s = setup();
-    let key = format!("{name}-{link:?}-{order:?}{}", extra.concat())
-        .to_lowercase()
-        .replace(['-', '='], "_");
+    let key = format!("{name}-{link:?}-{order:?}{}", extra.concat()).to_lowercase().replace(['-', '='], "_");
     let mut built = BUILT.lock().unwrap_or_else(|e| e.into_inner());
     if let Some(exe) = built.get(&key) {
         return exe.clone();
@@ -260,10 +235,8 @@ fn smoke_static() {
 
 fn threads(link: Link, bundle: &str, decisions: usize) {
     let exe = compile("threads", link, Order::SourcesFirst, &[]);
-    let out = run(Command::new(&exe)
-        .arg(setup().fixtures.join(bundle))
-        .arg(THREADS.to_string())
-        .arg(decisions.to_string()));
+    let out =
+        run(Command::new(&exe).arg(setup().fixtures.join(bundle)).arg(THREADS.to_string()).arg(decisions.to_string()));
     println!("{link:?}, {bundle}: {out}");
     let want = format!("threads: ok, {THREADS} threads x {decisions} decisions");
     assert!(out.contains(&want), "{out}");
@@ -282,18 +255,12 @@ fn threads_static() {
 /// The README's example, compiled exactly as the README shows, runs and decides.
 #[test]
 fn readme_example() {
-    let builds = [
-        (Link::Dynamic, Order::SourcesFirst),
-        (Link::Dynamic, Order::FlagsFirst),
-        (Link::Static, Order::SourcesFirst),
-    ];
+    let builds =
+        [(Link::Dynamic, Order::SourcesFirst), (Link::Dynamic, Order::FlagsFirst), (Link::Static, Order::SourcesFirst)];
     for (link, order) in builds {
         let exe = compile("example", link, order, &[]);
         let out = run(Command::new(&exe).arg(setup().fixtures.join("model-f32.hdrl")));
-        assert!(
-            out.contains(" MB, ") && out.ends_with(" warm instances\n"),
-            "{out}"
-        );
+        assert!(out.contains(" MB, ") && out.ends_with(" warm instances\n"), "{out}");
     }
 }
 
@@ -302,16 +269,8 @@ fn readme_example() {
 fn dynamic_build_depends_on_the_shared_library() {
     let dynamic = compile("smoke", Link::Dynamic, Order::SourcesFirst, &[]);
     let static_ = compile("smoke", Link::Static, Order::SourcesFirst, &[]);
-    let (dynamic, static_) = (
-        std::fs::metadata(dynamic).unwrap(),
-        std::fs::metadata(static_).unwrap(),
-    );
-    assert!(
-        dynamic.len() * 4 < static_.len(),
-        "dynamic {} bytes vs static {} bytes",
-        dynamic.len(),
-        static_.len()
-    );
+    let (dynamic, static_) = (std::fs::metadata(dynamic).unwrap(), std::fs::metadata(static_).unwrap());
+    assert!(dynamic.len() * 4 < static_.len(), "dynamic {} bytes vs static {} bytes", dynamic.len(), static_.len());
 }
 
 /// `smoke.c` under valgrind's memcheck, both links: zero errors, zero bytes leaked (definitely,
@@ -346,11 +305,7 @@ fn smoke_under_valgrind() {
             })
             .collect();
         println!("valgrind, {link:?} link:\n{}", summary.join("\n"));
-        assert!(
-            out.status.success(),
-            "valgrind reported errors ({}):\n{stderr}",
-            out.status
-        );
+        assert!(out.status.success(), "valgrind reported errors ({}):\n{stderr}", out.status);
         assert!(stderr.contains("ERROR SUMMARY: 0 errors"), "{stderr}");
     }
 }

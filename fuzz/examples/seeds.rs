@@ -62,7 +62,9 @@ fn record(op: u8, flags: u8, param: u32, o: &hdrl_observation) -> Vec<u8> {
     // SAFETY: a plain `repr(C)` struct read as bytes; its padding was zeroed by `Default`
     // construction of a local whose bytes are then copied (padding may hold anything, which
     // the target accepts).
-    let bytes = unsafe { std::slice::from_raw_parts((o as *const hdrl_observation).cast::<u8>(), size_of::<hdrl_observation>()) };
+    let bytes = unsafe {
+        std::slice::from_raw_parts((o as *const hdrl_observation).cast::<u8>(), size_of::<hdrl_observation>())
+    };
     r.extend_from_slice(bytes);
     r
 }

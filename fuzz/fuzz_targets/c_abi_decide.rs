@@ -23,8 +23,7 @@ use std::ptr;
 use std::sync::OnceLock;
 
 use hdrl::{
-    HDRL_MESSAGE_MAX, hdrl_decision, hdrl_forecast, hdrl_model, hdrl_observation, hdrl_policy,
-    hdrl_state, hdrl_status,
+    HDRL_MESSAGE_MAX, hdrl_decision, hdrl_forecast, hdrl_model, hdrl_observation, hdrl_policy, hdrl_state, hdrl_status,
 };
 use hdrl_infer::fixtures::f32_models;
 use hdrl_infer::{EncoderConfig, MEMORY_TIERS_MB, Model, Provenance, Quant, Window, fixtures};
@@ -38,7 +37,8 @@ const SENTINEL: u64 = 0xA5A5_A5A5_A5A5_A5A5;
 
 // Each entry point seen as C sees it: returning a plain u32, so that a value outside the
 // enum would be observed rather than be undefined behaviour in Rust.
-type Decide = unsafe extern "C" fn(*const hdrl_model, *mut hdrl_state, *const hdrl_observation, *mut hdrl_decision) -> u32;
+type Decide =
+    unsafe extern "C" fn(*const hdrl_model, *mut hdrl_state, *const hdrl_observation, *mut hdrl_decision) -> u32;
 type Observe = unsafe extern "C" fn(*mut hdrl_state, *const hdrl_model, *const hdrl_observation) -> u32;
 type Forecast = unsafe extern "C" fn(*const hdrl_model, *const hdrl_state, *mut hdrl_forecast) -> u32;
 type QValues = unsafe extern "C" fn(*const hdrl_model, *const hdrl_observation, *mut f32, usize) -> u32;
@@ -59,10 +59,18 @@ fn api() -> Api {
     unsafe {
         Api {
             decide: std::mem::transmute::<unsafe extern "C" fn(_, _, _, _) -> hdrl_status, Decide>(hdrl::hdrl_decide),
-            observe: std::mem::transmute::<unsafe extern "C" fn(_, _, _) -> hdrl_status, Observe>(hdrl::hdrl_state_observe),
-            forecast: std::mem::transmute::<unsafe extern "C" fn(_, _, _) -> hdrl_status, Forecast>(hdrl::hdrl_model_forecast),
-            q_values: std::mem::transmute::<unsafe extern "C" fn(_, _, _, _) -> hdrl_status, QValues>(hdrl::hdrl_model_q_values),
-            policy: std::mem::transmute::<unsafe extern "C" fn(_, _, _, _) -> hdrl_status, Policy>(hdrl::hdrl_model_policy),
+            observe: std::mem::transmute::<unsafe extern "C" fn(_, _, _) -> hdrl_status, Observe>(
+                hdrl::hdrl_state_observe,
+            ),
+            forecast: std::mem::transmute::<unsafe extern "C" fn(_, _, _) -> hdrl_status, Forecast>(
+                hdrl::hdrl_model_forecast,
+            ),
+            q_values: std::mem::transmute::<unsafe extern "C" fn(_, _, _, _) -> hdrl_status, QValues>(
+                hdrl::hdrl_model_q_values,
+            ),
+            policy: std::mem::transmute::<unsafe extern "C" fn(_, _, _, _) -> hdrl_status, Policy>(
+                hdrl::hdrl_model_policy,
+            ),
             reset: std::mem::transmute::<unsafe extern "C" fn(_) -> hdrl_status, Reset>(hdrl::hdrl_state_reset),
         }
     }
@@ -113,14 +121,31 @@ fn check_status(st: u32) {
 /// Make every float finite, and ≥ 0 (every field accepts that).
 fn sanitize(o: &mut hdrl_observation) {
     let fields: [&mut f32; 25] = [
-        &mut o.strategic_cost_usd_per_m, &mut o.strategic_cost_trend, &mut o.strategic_latency_p50_ms,
-        &mut o.strategic_latency_p95_ms, &mut o.strategic_latency_p99_ms, &mut o.strategic_carbon_g_per_kwh,
-        &mut o.strategic_daily_invocations, &mut o.strategic_daily_invocations_cv, &mut o.strategic_peak_to_mean,
-        &mut o.strategic_volume_trend, &mut o.app_mean_duration_ms, &mut o.app_memory_need_mb, &mut o.app_sla_ms,
-        &mut o.tactical_latency_ms, &mut o.tactical_cost_usd_per_m, &mut o.tactical_request_rate,
-        &mut o.tactical_memory_used_mb, &mut o.tactical_cpu_util, &mut o.tactical_queue_depth,
-        &mut o.tactical_cold_start_prob, &mut o.step_request_rate, &mut o.step_memory_used_mb,
-        &mut o.step_cpu_util, &mut o.step_queue_depth, &mut o.step_hour_of_day,
+        &mut o.strategic_cost_usd_per_m,
+        &mut o.strategic_cost_trend,
+        &mut o.strategic_latency_p50_ms,
+        &mut o.strategic_latency_p95_ms,
+        &mut o.strategic_latency_p99_ms,
+        &mut o.strategic_carbon_g_per_kwh,
+        &mut o.strategic_daily_invocations,
+        &mut o.strategic_daily_invocations_cv,
+        &mut o.strategic_peak_to_mean,
+        &mut o.strategic_volume_trend,
+        &mut o.app_mean_duration_ms,
+        &mut o.app_memory_need_mb,
+        &mut o.app_sla_ms,
+        &mut o.tactical_latency_ms,
+        &mut o.tactical_cost_usd_per_m,
+        &mut o.tactical_request_rate,
+        &mut o.tactical_memory_used_mb,
+        &mut o.tactical_cpu_util,
+        &mut o.tactical_queue_depth,
+        &mut o.tactical_cold_start_prob,
+        &mut o.step_request_rate,
+        &mut o.step_memory_used_mb,
+        &mut o.step_cpu_util,
+        &mut o.step_queue_depth,
+        &mut o.step_hour_of_day,
     ];
     for v in fields {
         *v = if v.is_finite() { v.abs() } else { 0.0 };
@@ -159,7 +184,10 @@ fn check_decision(d: &hdrl_decision) {
 
 fn check_forecast(f: &hdrl_forecast) {
     assert!(finite(&[f.request_rate, f.memory_used_mb, f.cpu_util]), "forecast not finite");
-    assert!(f.request_rate >= 0.0 && f.memory_used_mb >= 0.0 && (0.0..=1.0).contains(&f.cpu_util), "forecast out of range");
+    assert!(
+        f.request_rate >= 0.0 && f.memory_used_mb >= 0.0 && (0.0..=1.0).contains(&f.cpu_util),
+        "forecast out of range"
+    );
     assert!(f.source as u32 <= 1);
 }
 

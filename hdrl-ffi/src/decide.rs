@@ -1,8 +1,9 @@
-//! `hdrl_decide`: the whole hierarchy for one function.
+//! The calls that take both a model and a state: `hdrl_decide` (the whole hierarchy for one
+//! function), `hdrl_state_observe` (feed a step) and `hdrl_model_forecast`.
 
 use hdrl_infer::Observation;
 
-use crate::decision::hdrl_decision;
+use crate::decision::{hdrl_decision, hdrl_forecast};
 use crate::handle::{handle, handle_mut, input, out};
 use crate::model::hdrl_model;
 use crate::observation::hdrl_observation;
@@ -47,6 +48,63 @@ pub unsafe extern "C" fn hdrl_decide(
         let out = out!(out);
         let d = model.decide(state, &Observation::from(obs))?;
         out.write(hdrl_decision::from(&d));
+        Ok(())
+    }
+}
+
+/// Append one 15-second step to the state without deciding: reads only the `step_*` fields
+/// of `obs` and encodes them with `model`'s constants. Use it to feed steps between
+/// decisions (`hdrl_decide` appends its observation's step itself).
+///
+/// On error the state is unchanged. Errors: `HDRL_STATUS_NULL_POINTER`,
+/// `HDRL_STATUS_NON_FINITE_INPUT`, `HDRL_STATUS_OUT_OF_RANGE` (indices 21–25).
+///
+/// Thread safety: the model may be shared; the state must not be used by another thread
+/// during the call.
+///
+/// # Safety
+/// `state` NULL or live and unshared during the call; `model` NULL or live; `obs` NULL or
+/// valid.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn hdrl_state_observe(
+    state: *mut hdrl_state,
+    model: *const hdrl_model,
+    obs: *const hdrl_observation,
+) -> hdrl_status {
+    ffi_boundary! {
+        let state = handle_mut!(state);
+        let model = handle!(model);
+        let obs = input!(obs);
+        model.observe(state, &obs.step())?;
+        Ok(())
+    }
+}
+
+/// Forecast the next step's load from a state's window, without changing the state.
+///
+/// With fewer than `HDRL_WINDOW_STEPS` steps in the state the forecast is the latest step
+/// repeated (`source` = `HDRL_FORECAST_SOURCE_WARMING_UP`; zeros for an empty state).
+///
+/// Outputs: `*out` on success only. Errors: `HDRL_STATUS_NULL_POINTER`,
+/// `HDRL_STATUS_MISSING_MODEL` (no LSTM in the bundle), `HDRL_STATUS_NON_FINITE_OUTPUT`.
+///
+/// Thread safety: any thread, concurrently with any other call on the same model; the state
+/// must not be written by another thread during the call.
+///
+/// # Safety
+/// `model` NULL or live; `state` NULL or live; `out` NULL or valid for a write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn hdrl_model_forecast(
+    model: *const hdrl_model,
+    state: *const hdrl_state,
+    out: *mut hdrl_forecast,
+) -> hdrl_status {
+    ffi_boundary! {
+        let model = handle!(model);
+        let state = handle!(state);
+        let out = out!(out);
+        let (f, src) = model.forecast(state)?;
+        out.write(hdrl_forecast::new(f, src));
         Ok(())
     }
 }
@@ -139,36 +197,15 @@ mod tests {
         let mut out = std::mem::MaybeUninit::<hdrl_decision>::zeroed();
         // SAFETY: live handles and pointers; NULL arguments are what is being tested.
         unsafe {
-            assert_eq!(
-                hdrl_decide(model, state, &bad, out.as_mut_ptr()),
-                hdrl_status::NonFiniteInput
-            );
-            assert_eq!(
-                crate::status::detail_string(),
-                "input #23 is NaN or infinite"
-            );
-            assert_eq!(
-                hdrl_decide(ptr::null(), state, &bad, out.as_mut_ptr()),
-                hdrl_status::NullPointer
-            );
+            assert_eq!(hdrl_decide(model, state, &bad, out.as_mut_ptr()), hdrl_status::NonFiniteInput);
+            assert_eq!(crate::status::detail_string(), "input #23 is NaN or infinite");
+            assert_eq!(hdrl_decide(ptr::null(), state, &bad, out.as_mut_ptr()), hdrl_status::NullPointer);
             assert_eq!(crate::status::detail_string(), "argument `model` is NULL");
-            assert_eq!(
-                hdrl_decide(model, ptr::null_mut(), &bad, out.as_mut_ptr()),
-                hdrl_status::NullPointer
-            );
-            assert_eq!(
-                hdrl_decide(model, state, ptr::null(), out.as_mut_ptr()),
-                hdrl_status::NullPointer
-            );
-            assert_eq!(
-                hdrl_decide(model, state, &bad, ptr::null_mut()),
-                hdrl_status::NullPointer
-            );
+            assert_eq!(hdrl_decide(model, ptr::null_mut(), &bad, out.as_mut_ptr()), hdrl_status::NullPointer);
+            assert_eq!(hdrl_decide(model, state, ptr::null(), out.as_mut_ptr()), hdrl_status::NullPointer);
+            assert_eq!(hdrl_decide(model, state, &bad, ptr::null_mut()), hdrl_status::NullPointer);
             let mut steps = 99;
-            assert_eq!(
-                crate::state::hdrl_state_steps(state, &mut steps),
-                hdrl_status::Ok
-            );
+            assert_eq!(crate::state::hdrl_state_steps(state, &mut steps), hdrl_status::Ok);
             assert_eq!(steps, 0, "a failed decision leaves the state alone");
             assert_eq!(out.assume_init().memory_mb, 0, "nor the output");
             hdrl_state_free(state);

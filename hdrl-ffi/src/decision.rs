@@ -212,17 +212,11 @@ macro_rules! regions_of {
     };
 }
 
-static PROVIDER_NAMES: [&CStr; HDRL_PROVIDER_COUNT] = [
-    static_cstr!(Provider::Aws.name()),
-    static_cstr!(Provider::Azure.name()),
-    static_cstr!(Provider::Gcp.name()),
-];
+static PROVIDER_NAMES: [&CStr; HDRL_PROVIDER_COUNT] =
+    [static_cstr!(Provider::Aws.name()), static_cstr!(Provider::Azure.name()), static_cstr!(Provider::Gcp.name())];
 
-static REGION_NAMES: [[&CStr; HDRL_REGION_SLOTS]; HDRL_PROVIDER_COUNT] = [
-    regions_of!(Provider::Aws),
-    regions_of!(Provider::Azure),
-    regions_of!(Provider::Gcp),
-];
+static REGION_NAMES: [[&CStr; HDRL_REGION_SLOTS]; HDRL_PROVIDER_COUNT] =
+    [regions_of!(Provider::Aws), regions_of!(Provider::Azure), regions_of!(Provider::Gcp)];
 
 static UNKNOWN: &CStr = c"unknown";
 
@@ -231,10 +225,7 @@ fn provider_name(p: Provider) -> &'static CStr {
 }
 
 fn region_name(p: Provider, slot: usize) -> &'static CStr {
-    REGION_NAMES[p as usize]
-        .get(slot)
-        .copied()
-        .unwrap_or(UNKNOWN)
+    REGION_NAMES[p as usize].get(slot).copied().unwrap_or(UNKNOWN)
 }
 
 #[cfg(test)]

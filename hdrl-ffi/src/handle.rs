@@ -12,7 +12,7 @@
 use std::marker::PhantomData;
 use std::ptr::NonNull;
 
-use crate::status::Error;
+use crate::error::Error;
 
 /// Links an opaque C type to the boxed Rust value behind its pointers.
 pub(crate) trait Castable: Sized {
@@ -70,14 +70,9 @@ impl<T> Out<'_, T> {
     pub(crate) unsafe fn new(p: *mut T, name: &'static str) -> Result<Self, Error> {
         let ptr = NonNull::new(p).ok_or(Error::Null(name))?;
         if !ptr.is_aligned() {
-            return Err(Error::Invalid(
-                "an output pointer is misaligned for its type",
-            ));
+            return Err(Error::Invalid("an output pointer is misaligned for its type"));
         }
-        Ok(Self {
-            ptr,
-            _life: PhantomData,
-        })
+        Ok(Self { ptr, _life: PhantomData })
     }
 
     /// The checked pointer, for outputs written element by element.
@@ -101,9 +96,7 @@ pub(crate) unsafe fn input_ref<'a, T>(p: *const T, name: &'static str) -> Result
         return Err(Error::Null(name));
     }
     if !p.is_aligned() {
-        return Err(Error::Invalid(
-            "an input pointer is misaligned for its type",
-        ));
+        return Err(Error::Invalid("an input pointer is misaligned for its type"));
     }
     // SAFETY: non-NULL and aligned, live and initialised per this function's contract.
     Ok(unsafe { &*p })
@@ -114,8 +107,7 @@ pub(crate) unsafe fn input_ref<'a, T>(p: *const T, name: &'static str) -> Result
 macro_rules! handle {
     ($p:ident) => {
         // SAFETY: the extern fn's contract: a non-NULL handle is live and not being mutated.
-        unsafe { $crate::handle::Castable::try_ref($p) }
-            .ok_or($crate::status::Error::Null(stringify!($p)))?
+        unsafe { $crate::handle::Castable::try_ref($p) }.ok_or($crate::error::Error::Null(stringify!($p)))?
     };
 }
 
@@ -124,8 +116,7 @@ macro_rules! handle_mut {
     ($p:ident) => {
         // SAFETY: the extern fn's contract: a non-NULL handle is live and used by this
         // thread only during the call.
-        unsafe { $crate::handle::Castable::try_mut($p) }
-            .ok_or($crate::status::Error::Null(stringify!($p)))?
+        unsafe { $crate::handle::Castable::try_mut($p) }.ok_or($crate::error::Error::Null(stringify!($p)))?
     };
 }
 

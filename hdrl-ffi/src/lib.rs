@@ -15,6 +15,7 @@
 #![allow(non_camel_case_types)]
 
 // Plumbing.
+mod error;
 mod handle;
 mod panic;
 
@@ -22,6 +23,8 @@ mod panic;
 mod version;
 
 mod status;
+
+mod message;
 
 mod observation;
 
@@ -33,20 +36,17 @@ mod state;
 
 mod decide;
 
-pub use decide::hdrl_decide;
+pub use decide::{hdrl_decide, hdrl_model_forecast, hdrl_state_observe};
 pub use decision::{
-    HDRL_MEMORY_TIERS, HDRL_PROVIDER_COUNT, HDRL_REGION_SLOTS, HDRL_TACTICAL_ACTIONS,
-    HDRL_WINDOW_STEPS, hdrl_decision, hdrl_forecast, hdrl_forecast_source, hdrl_policy,
-    hdrl_provider,
+    HDRL_MEMORY_TIERS, HDRL_PROVIDER_COUNT, HDRL_REGION_SLOTS, HDRL_TACTICAL_ACTIONS, HDRL_WINDOW_STEPS, hdrl_decision,
+    hdrl_forecast, hdrl_forecast_source, hdrl_policy, hdrl_provider,
 };
+pub use message::{hdrl_last_error_message, hdrl_status_message};
 pub use model::{
-    HDRL_MAX_BUNDLE_BYTES, hdrl_model, hdrl_model_forecast, hdrl_model_free, hdrl_model_load,
-    hdrl_model_load_file, hdrl_model_policy, hdrl_model_q_values, hdrl_model_quant, hdrl_quant,
+    HDRL_MAX_BUNDLE_BYTES, hdrl_model, hdrl_model_free, hdrl_model_load, hdrl_model_load_file, hdrl_model_policy,
+    hdrl_model_q_values, hdrl_model_quant, hdrl_quant,
 };
 pub use observation::hdrl_observation;
-pub use state::{
-    hdrl_state, hdrl_state_free, hdrl_state_new, hdrl_state_observe, hdrl_state_reset,
-    hdrl_state_steps,
-};
-pub use status::{HDRL_MESSAGE_MAX, hdrl_last_error_message, hdrl_status, hdrl_status_message};
+pub use state::{hdrl_state, hdrl_state_free, hdrl_state_new, hdrl_state_reset, hdrl_state_steps};
+pub use status::{HDRL_MESSAGE_MAX, hdrl_status};
 pub use version::{hdrl_version, hdrl_version_string};

@@ -4,17 +4,14 @@ use std::ffi::{CStr, c_char};
 use std::io::Read;
 
 use hdrl_infer::placement::TACTICAL_ACTIONS;
-use hdrl_infer::{
-    Bundle, Decision, F32, Forecast, ForecastSource, Hierarchy, I8, InferError, Observation,
-    OperationalStep, Provider, Quant, TacticalContext, Window, math,
-};
+use hdrl_infer::{AnyHierarchy, Observation, Provider, Quant, TacticalContext, math};
 
-use crate::decision::{HDRL_PROVIDER_COUNT, hdrl_forecast, hdrl_policy};
+use crate::decision::{HDRL_PROVIDER_COUNT, hdrl_policy};
+use crate::error::Error;
 use crate::handle::{Castable, handle, input, out};
 use crate::observation::hdrl_observation;
 use crate::panic::ffi_boundary;
-use crate::state::hdrl_state;
-use crate::status::{Error, hdrl_status};
+use crate::status::hdrl_status;
 
 /// Largest file `hdrl_model_load_file` reads. A bundle of the three models is under 1 MiB in
 /// f32; anything this large is not a bundle, and is refused before it is read into memory.
@@ -33,72 +30,9 @@ pub struct hdrl_model {
     _private: [u8; 0],
 }
 
-/// The Rust value behind an `hdrl_model` pointer: a hierarchy in the bundle's precision.
-pub(crate) enum Model {
-    F32(Box<Hierarchy<F32>>),
-    I8(Box<Hierarchy<I8>>),
-}
-
 impl Castable for hdrl_model {
-    type Rust = Model;
-}
-
-/// Call the same method on whichever precision the model holds.
-macro_rules! each {
-    ($model:expr, $h:ident => $body:expr) => {
-        match $model {
-            Model::F32($h) => $body,
-            Model::I8($h) => $body,
-        }
-    };
-}
-
-impl Model {
-    /// Load a bundle in the precision its first model record declares (a bundle is all f32
-    /// or all int8; a mixed one fails with `WrongQuant` on the first record that differs).
-    /// `Hierarchy::load` builds the hierarchy on the heap, so loading needs little stack.
-    pub(crate) fn load(bytes: &[u8]) -> Result<Self, InferError> {
-        let quant = Bundle::parse(bytes)?
-            .models
-            .first()
-            .and_then(|r| Quant::from_tag(r.quant))
-            .unwrap_or(Quant::F32);
-        Ok(match quant {
-            Quant::F32 => Self::F32(Hierarchy::load(bytes)?),
-            Quant::I8 => Self::I8(Hierarchy::load(bytes)?),
-        })
-    }
-
-    pub(crate) fn quant(&self) -> Quant {
-        match self {
-            Self::F32(_) => Quant::F32,
-            Self::I8(_) => Quant::I8,
-        }
-    }
-
-    pub(crate) fn decide(&self, w: &mut Window, obs: &Observation) -> Result<Decision, InferError> {
-        each!(self, h => h.decide(w, obs))
-    }
-
-    fn q_values(&self, obs: &Observation) -> Result<[f32; 3], InferError> {
-        each!(self, h => h.q_values(&obs.strategic, &obs.app))
-    }
-
-    fn policy(
-        &self,
-        obs: &Observation,
-        ctx: &TacticalContext,
-    ) -> Result<([f32; TACTICAL_ACTIONS], f32), InferError> {
-        each!(self, h => h.policy(&obs.tactical, ctx))
-    }
-
-    pub(crate) fn observe(&self, w: &mut Window, step: &OperationalStep) -> Result<(), InferError> {
-        each!(self, h => h.observe(w, step))
-    }
-
-    fn forecast(&self, w: &Window) -> Result<(Forecast, ForecastSource), InferError> {
-        each!(self, h => h.forecast(w))
-    }
+    /// A hierarchy in the bundle's precision.
+    type Rust = AnyHierarchy;
 }
 
 /// How a bundle's weights are stored.
@@ -134,11 +68,7 @@ pub enum hdrl_quant {
 /// # Safety
 /// `bytes` must be NULL or valid for reads of `len` bytes; `out` NULL or valid for a write.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn hdrl_model_load(
-    bytes: *const u8,
-    len: usize,
-    out: *mut *mut hdrl_model,
-) -> hdrl_status {
+pub unsafe extern "C" fn hdrl_model_load(bytes: *const u8, len: usize, out: *mut *mut hdrl_model) -> hdrl_status {
     ffi_boundary! {
         let out = out!(out);
         if bytes.is_null() {
@@ -150,7 +80,7 @@ pub unsafe extern "C" fn hdrl_model_load(
         // SAFETY: non-NULL, at most isize::MAX bytes, readable for `len` bytes per this
         // function's contract; u8 has no alignment or validity requirement.
         let bytes = unsafe { std::slice::from_raw_parts(bytes, len) };
-        out.write(hdrl_model::into_raw(Model::load(bytes)?));
+        out.write(hdrl_model::into_raw(AnyHierarchy::load(bytes)?));
         Ok(())
     }
 }
@@ -174,10 +104,7 @@ pub unsafe extern "C" fn hdrl_model_load(
 /// # Safety
 /// `path` must be NULL or a valid NUL-terminated string; `out` NULL or valid for a write.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn hdrl_model_load_file(
-    path: *const c_char,
-    out: *mut *mut hdrl_model,
-) -> hdrl_status {
+pub unsafe extern "C" fn hdrl_model_load_file(path: *const c_char, out: *mut *mut hdrl_model) -> hdrl_status {
     ffi_boundary! {
         let out = out!(out);
         if path.is_null() {
@@ -186,7 +113,7 @@ pub unsafe extern "C" fn hdrl_model_load_file(
         // SAFETY: non-NULL and NUL-terminated per this function's contract.
         let path = unsafe { CStr::from_ptr(path) }.to_str().map_err(|_| Error::Path)?;
         let bytes = read_bounded(path)?;
-        out.write(hdrl_model::into_raw(Model::load(&bytes)?));
+        out.write(hdrl_model::into_raw(AnyHierarchy::load(&bytes)?));
         Ok(())
     }
 }
@@ -196,9 +123,7 @@ fn read_bounded(path: &str) -> Result<Vec<u8>, Error> {
     let limit = HDRL_MAX_BUNDLE_BYTES as u64;
     let file = std::fs::File::open(path).map_err(Error::Io)?;
     let mut bytes = Vec::new();
-    file.take(limit + 1)
-        .read_to_end(&mut bytes)
-        .map_err(Error::Io)?;
+    file.take(limit + 1).read_to_end(&mut bytes).map_err(Error::Io)?;
     if bytes.len() as u64 > limit {
         return Err(Error::TooLarge { limit });
     }
@@ -229,10 +154,7 @@ pub unsafe extern "C" fn hdrl_model_free(model: *mut hdrl_model) {
 /// # Safety
 /// `model` must be NULL or a live model; `out` NULL or valid for a write.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn hdrl_model_quant(
-    model: *const hdrl_model,
-    out: *mut hdrl_quant,
-) -> hdrl_status {
+pub unsafe extern "C" fn hdrl_model_quant(model: *const hdrl_model, out: *mut hdrl_quant) -> hdrl_status {
     ffi_boundary! {
         let model = handle!(model);
         let out = out!(out);
@@ -275,7 +197,8 @@ pub unsafe extern "C" fn hdrl_model_q_values(
         if len < HDRL_PROVIDER_COUNT {
             return Err(Error::TooSmall { need: HDRL_PROVIDER_COUNT, got: len });
         }
-        let q = model.q_values(&Observation::from(obs))?;
+        let o = Observation::from(obs);
+        let q = model.q_values(&o.strategic, &o.app)?;
         // SAFETY: `q_values` is non-NULL and aligned (checked by `out!`) and valid for
         // `len` >= 3 floats per this function's contract.
         unsafe { std::ptr::copy_nonoverlapping(q.as_ptr(), q_out.as_ptr(), q.len()) };
@@ -320,39 +243,10 @@ pub unsafe extern "C" fn hdrl_model_policy(
             volume_trend: obs.strategic_volume_trend,
             sla_ms: obs.app_sla_ms,
         };
-        let (logits, value) = model.policy(&Observation::from(obs), &ctx)?;
+        let (logits, value) = model.policy(&Observation::from(obs).tactical, &ctx)?;
         let mut probabilities = [0.0; TACTICAL_ACTIONS];
         math::softmax(&logits, &mut probabilities);
         out.write(hdrl_policy { logits, probabilities, value });
-        Ok(())
-    }
-}
-
-/// Forecast the next step's load from a state's window, without changing the state.
-///
-/// With fewer than `HDRL_WINDOW_STEPS` steps in the state the forecast is the latest step
-/// repeated (`source` = `HDRL_FORECAST_SOURCE_WARMING_UP`; zeros for an empty state).
-///
-/// Outputs: `*out` on success only. Errors: `HDRL_STATUS_NULL_POINTER`,
-/// `HDRL_STATUS_MISSING_MODEL` (no LSTM in the bundle), `HDRL_STATUS_NON_FINITE_OUTPUT`.
-///
-/// Thread safety: any thread, concurrently with any other call on the same model; the state
-/// must not be written by another thread during the call.
-///
-/// # Safety
-/// `model` NULL or live; `state` NULL or live; `out` NULL or valid for a write.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn hdrl_model_forecast(
-    model: *const hdrl_model,
-    state: *const hdrl_state,
-    out: *mut hdrl_forecast,
-) -> hdrl_status {
-    ffi_boundary! {
-        let model = handle!(model);
-        let state = handle!(state);
-        let out = out!(out);
-        let (f, src) = model.forecast(state)?;
-        out.write(hdrl_forecast::new(f, src));
         Ok(())
     }
 }

@@ -119,13 +119,20 @@ impl From<&hdrl_observation> for Observation {
                 queue_depth: o.tactical_queue_depth,
                 cold_start_prob: o.tactical_cold_start_prob,
             },
-            step: OperationalStep {
-                request_rate: o.step_request_rate,
-                memory_used_mb: o.step_memory_used_mb,
-                cpu_util: o.step_cpu_util,
-                queue_depth: o.step_queue_depth,
-                hour_of_day: o.step_hour_of_day,
-            },
+            step: o.step(),
+        }
+    }
+}
+
+impl hdrl_observation {
+    /// The `step_*` fields: the one copy of them, for `hdrl_decide` and `hdrl_state_observe`.
+    pub(crate) fn step(&self) -> OperationalStep {
+        OperationalStep {
+            request_rate: self.step_request_rate,
+            memory_used_mb: self.step_memory_used_mb,
+            cpu_util: self.step_cpu_util,
+            queue_depth: self.step_queue_depth,
+            hour_of_day: self.step_hour_of_day,
         }
     }
 }
@@ -191,11 +198,7 @@ mod tests {
                 })
                 .and_then(|_| enc.encode_step(&obs.step))
                 .unwrap_err();
-            assert_eq!(
-                err,
-                InferError::NonFiniteInput { index: i as u16 },
-                "field {i}"
-            );
+            assert_eq!(err, InferError::NonFiniteInput { index: i as u16 }, "field {i}");
         }
     }
 }

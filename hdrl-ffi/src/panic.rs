@@ -12,7 +12,8 @@
 use std::any::Any;
 use std::ffi::c_char;
 
-use crate::status::{self, Error, hdrl_status};
+use crate::error::Error;
+use crate::status::{self, hdrl_status};
 
 /// Runs an `extern "C"` body, turning its value into the C return value with
 /// [`Finish::finish`] and a panic into [`OnPanic::fallback`].

@@ -1,10 +1,8 @@
 //! `hdrl_state`: the per-function operational state.
 
-use hdrl_infer::{OperationalStep, Window};
+use hdrl_infer::Window;
 
-use crate::handle::{Castable, handle, handle_mut, input, out};
-use crate::model::hdrl_model;
-use crate::observation::hdrl_observation;
+use crate::handle::{Castable, handle, handle_mut, out};
 use crate::panic::ffi_boundary;
 use crate::status::hdrl_status;
 
@@ -84,49 +82,11 @@ pub unsafe extern "C" fn hdrl_state_reset(state: *mut hdrl_state) -> hdrl_status
 /// `state` must be NULL or a live state not written by another thread during the call;
 /// `out` NULL or valid for a write.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn hdrl_state_steps(
-    state: *const hdrl_state,
-    out: *mut usize,
-) -> hdrl_status {
+pub unsafe extern "C" fn hdrl_state_steps(state: *const hdrl_state, out: *mut usize) -> hdrl_status {
     ffi_boundary! {
         let state = handle!(state);
         let out = out!(out);
         out.write(state.len());
-        Ok(())
-    }
-}
-
-/// Append one 15-second step to the state without deciding: reads only the `step_*` fields
-/// of `obs` and encodes them with `model`'s constants. Use it to feed steps between
-/// decisions (`hdrl_decide` appends its observation's step itself).
-///
-/// On error the state is unchanged. Errors: `HDRL_STATUS_NULL_POINTER`,
-/// `HDRL_STATUS_NON_FINITE_INPUT`, `HDRL_STATUS_OUT_OF_RANGE` (indices 21–25).
-///
-/// Thread safety: the model may be shared; the state must not be used by another thread
-/// during the call.
-///
-/// # Safety
-/// `state` NULL or live and unshared during the call; `model` NULL or live; `obs` NULL or
-/// valid.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn hdrl_state_observe(
-    state: *mut hdrl_state,
-    model: *const hdrl_model,
-    obs: *const hdrl_observation,
-) -> hdrl_status {
-    ffi_boundary! {
-        let state = handle_mut!(state);
-        let model = handle!(model);
-        let obs = input!(obs);
-        let step = OperationalStep {
-            request_rate: obs.step_request_rate,
-            memory_used_mb: obs.step_memory_used_mb,
-            cpu_util: obs.step_cpu_util,
-            queue_depth: obs.step_queue_depth,
-            hour_of_day: obs.step_hour_of_day,
-        };
-        model.observe(state, &step)?;
         Ok(())
     }
 }

@@ -1,13 +1,11 @@
-//! `hdrl_status`, its messages, and the per-thread detail of the last failure.
+//! `hdrl_status`, its messages, and the per-thread detail of the last failure (the calls that
+//! copy them to C are in `message.rs`).
 
 use std::cell::RefCell;
-use std::ffi::{CStr, c_char};
+use std::ffi::CStr;
 use std::fmt;
 
 use hdrl_infer::InferError;
-
-use crate::handle::out;
-use crate::panic::ffi_boundary;
 
 /// Size of a buffer that always holds any message of this library, including the
 /// terminating NUL: every `hdrl_status_message` and `hdrl_last_error_message` text fits.
@@ -180,79 +178,6 @@ impl From<InferError> for hdrl_status {
     }
 }
 
-/// Everything an `extern "C"` function can fail with, before it becomes a status.
-#[derive(Debug)]
-pub(crate) enum Error {
-    /// From the inference core.
-    Infer(InferError),
-    /// A NULL pointer argument, by name.
-    Null(&'static str),
-    /// A bad argument, with why.
-    Invalid(&'static str),
-    /// A buffer of `got` bytes where `need` are needed.
-    TooSmall { need: usize, got: usize },
-    /// Reading a file.
-    Io(std::io::Error),
-    /// A file larger than any bundle.
-    TooLarge { limit: u64 },
-    /// A path that is not UTF-8.
-    Path,
-    /// An error whose status is returned without replacing the thread's detail.
-    Unrecorded(hdrl_status),
-}
-
-impl From<InferError> for Error {
-    fn from(e: InferError) -> Self {
-        Self::Infer(e)
-    }
-}
-
-impl Error {
-    /// The status of this error.
-    pub(crate) fn status(&self) -> hdrl_status {
-        match self {
-            Self::Infer(e) => (*e).into(),
-            Self::Null(_) => hdrl_status::NullPointer,
-            Self::Invalid(_) => hdrl_status::InvalidParameter,
-            Self::TooSmall { .. } => hdrl_status::BufferTooSmall,
-            Self::Io(_) => hdrl_status::Io,
-            Self::TooLarge { .. } => hdrl_status::TrailingBytes,
-            Self::Path => hdrl_status::InvalidPath,
-            Self::Unrecorded(s) => *s,
-        }
-    }
-
-    /// Keep this error as the thread's last error detail and return its status.
-    pub(crate) fn record(self) -> hdrl_status {
-        if !matches!(self, Self::Unrecorded(_)) {
-            set_detail(format_args!("{self}"));
-        }
-        self.status()
-    }
-}
-
-impl fmt::Display for Error {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Infer(e) => write!(f, "{e}"),
-            Self::Null(arg) => write!(f, "argument `{arg}` is NULL"),
-            Self::Invalid(why) => f.write_str(why),
-            Self::TooSmall { need, got } => {
-                write!(f, "buffer of {got} bytes is too small, {need} needed")
-            }
-            Self::Io(e) => write!(f, "cannot read the bundle file: {e}"),
-            Self::TooLarge { limit } => {
-                write!(
-                    f,
-                    "file is larger than {limit} bytes, far more than any bundle"
-                )
-            }
-            Self::Path => f.write_str("path is not valid UTF-8"),
-            Self::Unrecorded(s) => write!(f, "{s:?}"),
-        }
-    }
-}
-
 /// The last failure's detail on this thread, NUL-free, truncated to fit with a NUL.
 struct Detail {
     buf: [u8; HDRL_MESSAGE_MAX - 1],
@@ -296,106 +221,15 @@ pub(crate) fn set_detail(args: fmt::Arguments<'_>) {
     });
 }
 
+/// Run `f` on this thread's last error detail; `None` while it is being written.
+pub(crate) fn with_detail<R>(f: impl FnOnce(&[u8]) -> R) -> Option<R> {
+    DETAIL.with(|d| d.try_borrow().ok().map(|d| f(&d.buf[..d.len])))
+}
+
 /// Copy of this thread's last error detail, for tests.
 #[cfg(test)]
 pub(crate) fn detail_string() -> String {
     DETAIL.with(|d| String::from_utf8_lossy(&d.borrow().buf[..d.borrow().len]).into_owned())
-}
-
-/// Copy `text` and a NUL into `buf`, or fail without writing when it does not fit.
-///
-/// # Safety
-/// `buf` is NULL or valid for `len` bytes of writes; `written` is NULL or valid for a write.
-unsafe fn copy_c_string(
-    text: &[u8],
-    buf: *mut c_char,
-    len: usize,
-    written: *mut usize,
-) -> Result<(), Error> {
-    let written = out!(written);
-    if buf.is_null() {
-        return Err(Error::Null("buf"));
-    }
-    if len < text.len() + 1 {
-        return Err(Error::TooSmall {
-            need: text.len() + 1,
-            got: len,
-        });
-    }
-    // SAFETY: the caller guarantees `buf` is valid for `len` bytes, and `len` was checked to
-    // hold the text plus its NUL; `text` is a Rust slice, so the two cannot overlap.
-    unsafe {
-        std::ptr::copy_nonoverlapping(text.as_ptr(), buf.cast::<u8>(), text.len());
-        buf.add(text.len()).write(0);
-    }
-    written.write(text.len());
-    Ok(())
-}
-
-/// Copy the message of `status` into `buf` as a NUL-terminated string.
-///
-/// `status` is a `uint32_t` rather than an `hdrl_status` so that any number is safe to pass:
-/// a number this library does not define gives `HDRL_STATUS_INVALID_PARAMETER` and writes
-/// nothing.
-///
-/// Outputs: on success, `buf` holds the message and its NUL and `*written` the message's
-/// length without the NUL (as `strlen`). On failure nothing is written.
-///
-/// Errors: `HDRL_STATUS_NULL_POINTER` if `buf` or `written` is NULL;
-/// `HDRL_STATUS_BUFFER_TOO_SMALL` if `len` is less than the message length plus one (a
-/// buffer of `HDRL_MESSAGE_MAX` bytes always suffices); `HDRL_STATUS_INVALID_PARAMETER` for
-/// an unknown `status`.
-///
-/// Thread safety: any thread, any time. Messages are static English sentences.
-///
-/// # Safety
-/// `buf` must be NULL or valid for writes of `len` bytes; `written` NULL or valid for a
-/// write.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn hdrl_status_message(
-    status: u32,
-    buf: *mut c_char,
-    len: usize,
-    written: *mut usize,
-) -> hdrl_status {
-    ffi_boundary! {
-        let status = hdrl_status::from_u32(status)
-            .ok_or(Error::Invalid("unknown hdrl_status number"))?;
-        // SAFETY: forwarded from this function's contract.
-        unsafe { copy_c_string(status.message().to_bytes(), buf, len, written) }
-    }
-}
-
-/// Copy the detail of the last failed call made by the calling thread into `buf` as a
-/// NUL-terminated string: which observation field was NaN, which OS error a file read
-/// met, which argument was NULL. An empty string if no call on this thread has failed.
-///
-/// The detail is kept per thread (like `errno`), replaced by every failing call, never
-/// cleared by a successful one; a failure of this function itself does not replace it.
-/// Details are for logs: their wording may change between releases, the status numbers
-/// do not.
-///
-/// Outputs, errors and thread safety as `hdrl_status_message` (a buffer of
-/// `HDRL_MESSAGE_MAX` bytes always suffices).
-///
-/// # Safety
-/// `buf` must be NULL or valid for writes of `len` bytes; `written` NULL or valid for a
-/// write.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn hdrl_last_error_message(
-    buf: *mut c_char,
-    len: usize,
-    written: *mut usize,
-) -> hdrl_status {
-    ffi_boundary! {
-        let copied = DETAIL.with(|d| {
-            let d = d.try_borrow().map_err(|_| Error::Invalid("detail is busy"))?;
-            // SAFETY: forwarded from this function's contract.
-            unsafe { copy_c_string(&d.buf[..d.len], buf, len, written) }
-        });
-        // Unlike other calls, a failure here leaves the previous detail in place.
-        copied.map_err(|e| Error::Unrecorded(e.status()))
-    }
 }
 
 #[cfg(test)]
@@ -422,30 +256,6 @@ mod tests {
         for s in ALL_STATUSES {
             assert!(s.message().to_bytes().len() < HDRL_MESSAGE_MAX, "{s:?}");
         }
-    }
-
-    #[test]
-    #[cfg_attr(miri, ignore)]
-    fn message_is_copied_only_when_it_fits() {
-        let mut buf = [b'x' as c_char; 8];
-        let mut written = 99usize;
-        // SAFETY: buf and written are live locals of the stated sizes.
-        let st = unsafe {
-            hdrl_status_message(hdrl_status::Ok as u32, buf.as_mut_ptr(), 8, &mut written)
-        };
-        assert_eq!(st, hdrl_status::Ok);
-        assert_eq!(written, 7);
-        assert_eq!(buf[7], 0);
-        // SAFETY: as above.
-        let st = unsafe {
-            hdrl_status_message(hdrl_status::Io as u32, buf.as_mut_ptr(), 8, &mut written)
-        };
-        assert_eq!(st, hdrl_status::BufferTooSmall);
-        assert_eq!(written, 7, "nothing written on failure");
-        assert_eq!(detail_string(), "buffer of 8 bytes is too small, 24 needed");
-        // SAFETY: as above.
-        let st = unsafe { hdrl_status_message(1234, buf.as_mut_ptr(), 8, &mut written) };
-        assert_eq!(st, hdrl_status::InvalidParameter);
     }
 
     #[test]

@@ -53,29 +53,13 @@ mod tests {
     fn header_macros_match_the_crate_version() {
         let header = include_str!("../../include/hdrl.h");
         for (name, value) in [
-            (
-                "HDRL_VERSION_MAJOR",
-                env!("CARGO_PKG_VERSION_MAJOR").to_string(),
-            ),
-            (
-                "HDRL_VERSION_MINOR",
-                env!("CARGO_PKG_VERSION_MINOR").to_string(),
-            ),
-            (
-                "HDRL_VERSION_PATCH",
-                env!("CARGO_PKG_VERSION_PATCH").to_string(),
-            ),
-            (
-                "HDRL_VERSION_STRING",
-                format!("\"{}\"", env!("CARGO_PKG_VERSION")),
-            ),
+            ("HDRL_VERSION_MAJOR", env!("CARGO_PKG_VERSION_MAJOR").to_string()),
+            ("HDRL_VERSION_MINOR", env!("CARGO_PKG_VERSION_MINOR").to_string()),
+            ("HDRL_VERSION_PATCH", env!("CARGO_PKG_VERSION_PATCH").to_string()),
+            ("HDRL_VERSION_STRING", format!("\"{}\"", env!("CARGO_PKG_VERSION"))),
         ] {
             let line = format!("#define {name} {value}\n");
-            assert!(
-                header.contains(&line),
-                "include/hdrl.h lacks `{}`",
-                line.trim()
-            );
+            assert!(header.contains(&line), "include/hdrl.h lacks `{}`", line.trim());
         }
         assert_eq!(hdrl_version(), VERSION_NUMBER);
         // SAFETY: a static NUL-terminated string.

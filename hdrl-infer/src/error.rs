@@ -115,30 +115,24 @@ impl fmt::Display for InferError {
             ),
             Self::Truncated => f.write_str("weight file is truncated"),
             Self::TrailingBytes => f.write_str("weight file has trailing bytes after its end"),
-            Self::ChecksumMismatch { stored, computed } => write!(
-                f,
-                "weight file is corrupt: checksum {computed:#010x} does not match stored {stored:#010x}"
-            ),
+            Self::ChecksumMismatch { stored, computed } => {
+                write!(f, "weight file is corrupt: checksum {computed:#010x} does not match stored {stored:#010x}")
+            }
             Self::Malformed => f.write_str("weight file body is malformed"),
             Self::UnknownKind { found } => write!(f, "unknown model kind tag {found}"),
-            Self::WrongQuant { kind, expected, found } => write!(
-                f,
-                "{kind} model is stored as {found}, expected {expected}"
-            ),
-            Self::Shape { kind, index, want, got } => write!(
-                f,
-                "{kind} model dimension #{index} is {got}, this library's architecture needs {want}"
-            ),
-            Self::PayloadSize { kind, want, got } => write!(
-                f,
-                "{kind} model payload is {got} bytes, the architecture needs {want}"
-            ),
+            Self::WrongQuant { kind, expected, found } => {
+                write!(f, "{kind} model is stored as {found}, expected {expected}")
+            }
+            Self::Shape { kind, index, want, got } => {
+                write!(f, "{kind} model dimension #{index} is {got}, this library's architecture needs {want}")
+            }
+            Self::PayloadSize { kind, want, got } => {
+                write!(f, "{kind} model payload is {got} bytes, the architecture needs {want}")
+            }
             Self::NonFiniteWeight { kind: Some(kind) } => {
                 write!(f, "{kind} model holds a NaN or infinite weight")
             }
-            Self::NonFiniteWeight { kind: None } => {
-                f.write_str("encoder constants hold a NaN or infinite value")
-            }
+            Self::NonFiniteWeight { kind: None } => f.write_str("encoder constants hold a NaN or infinite value"),
             Self::BadEncoder { feature } => {
                 write!(f, "encoder constant for feature #{feature} is unusable")
             }

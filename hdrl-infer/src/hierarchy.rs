@@ -4,14 +4,15 @@
 use core::mem::MaybeUninit;
 
 use crate::InferError;
-use crate::features::{
-    AppContext, EncoderConfig, OperationalStep, StrategicObs, TacticalContext, TacticalObs, Window,
-};
+use crate::features::STEP_S;
+use crate::features::{AppContext, EncoderConfig, OperationalStep, StrategicObs, TacticalContext, TacticalObs, Window};
 use crate::kernels::Kernels;
 use crate::layers::Precision;
 use crate::math;
 use crate::models::{ActorCritic, Dqn, Forecaster, Model};
-use crate::placement::{MEMORY_TIERS_MB, Provider, TACTICAL_ACTIONS, region_for_rank, smallest_tier_fitting, split_tactical, tactical_action};
+use crate::placement::{
+    MEMORY_TIERS_MB, Provider, TACTICAL_ACTIONS, mask_small_tiers, region_for_rank, split_tactical,
+};
 use crate::weights::{Bundle, ModelKind};
 
 /// Head-room on top of Little's law when suggesting warm instances.
@@ -216,11 +217,7 @@ impl<P: Precision> Hierarchy<P> {
     ///
     /// # Errors
     /// As [`Hierarchy::q_values`].
-    pub fn policy(
-        &self,
-        t: &TacticalObs,
-        ctx: &TacticalContext,
-    ) -> Result<([f32; TACTICAL_ACTIONS], f32), InferError> {
+    pub fn policy(&self, t: &TacticalObs, ctx: &TacticalContext) -> Result<([f32; TACTICAL_ACTIONS], f32), InferError> {
         self.need(ModelKind::Ppo)?;
         let x = self.encoder.encode_tactical(t, ctx)?;
         let mut logits = [0.0; TACTICAL_ACTIONS];
@@ -258,11 +255,49 @@ impl<P: Precision> Hierarchy<P> {
         Ok((Forecast { request_rate, memory_used_mb, cpu_util }, src))
     }
 
-    /// The full decision for one function: DQN picks the provider, PPO the region (as a
-    /// distance rank from the app's home region) and memory tier (never a tier below the app's
-    /// memory need when one fits), the LSTM forecasts the
-    /// next step from the window plus this observation's step, and the forecast sets the
-    /// suggested concurrency.
+    /// The strategic choice: the provider with the highest Q-value, and the Q-values.
+    ///
+    /// # Errors
+    /// As [`Hierarchy::q_values`].
+    pub fn choose_provider(&self, s: &StrategicObs, app: &AppContext) -> Result<(Provider, [f32; 3]), InferError> {
+        let q = self.q_values(s, app)?;
+        Ok((Provider::from_index(math::argmax(&q)).unwrap_or(Provider::Aws), q))
+    }
+
+    /// The tactical choice for a function on the provider `ctx` names: the most probable
+    /// allowed action (never a tier below the app's memory need when one fits, see
+    /// [`crate::placement::allowed_actions`]), as a distance rank from the app's home region
+    /// and a memory tier, with its region slot, probability and the critic's value.
+    ///
+    /// # Errors
+    /// As [`Hierarchy::policy`].
+    pub fn choose_placement(
+        &self,
+        t: &TacticalObs,
+        ctx: &TacticalContext,
+        app: &AppContext,
+    ) -> Result<TacticalChoice, InferError> {
+        let (logits, value) = self.policy(t, ctx)?;
+        let mut masked = logits;
+        mask_small_tiers(&mut masked, app.memory_need_mb);
+        let action = math::argmax(&masked);
+        let mut probs = [0.0; TACTICAL_ACTIONS];
+        math::softmax(&logits, &mut probs);
+        let (rank, tier) = split_tactical(action);
+        Ok(TacticalChoice {
+            action: action as u8,
+            region: region_for_rank(app.home_region, rank) as u8,
+            region_rank: rank as u8,
+            memory_tier: tier as u8,
+            prob: probs[action],
+            value,
+        })
+    }
+
+    /// The full decision for one function: [`Hierarchy::choose_provider`], then
+    /// [`Hierarchy::choose_placement`] on that provider, then the LSTM forecasts the next step
+    /// from the window plus this observation's step, and the forecast sets the suggested
+    /// concurrency.
     ///
     /// # Errors
     /// Encoder, missing-model and forward-pass errors. On error `window` is unchanged.
@@ -270,23 +305,10 @@ impl<P: Precision> Hierarchy<P> {
         self.need(ModelKind::Dqn)?;
         self.need(ModelKind::Ppo)?;
         self.need(ModelKind::Lstm)?;
-        let xs = self.encoder.encode_strategic(&obs.strategic, &obs.app)?;
+        let (provider, q) = self.choose_provider(&obs.strategic, &obs.app)?;
         let step = self.encoder.encode_step(&obs.step)?;
-        let mut q = [0.0; 3];
-        self.dqn.forward(&self.kernels, &xs, &mut q)?;
-        let provider = Provider::from_index(math::argmax(&q)).unwrap_or(Provider::Aws);
-
         let ctx = TacticalContext { provider, volume_trend: obs.strategic.volume_trend, sla_ms: obs.app.sla_ms };
-        let xt = self.encoder.encode_tactical(&obs.tactical, &ctx)?;
-        let mut logits = [0.0; TACTICAL_ACTIONS];
-        let value = self.ppo.forward(&self.kernels, &xt, &mut logits)?;
-        let mut masked = logits;
-        mask_small_tiers(&mut masked, obs.app.memory_need_mb);
-        let action = math::argmax(&masked);
-        let mut probs = [0.0; TACTICAL_ACTIONS];
-        math::softmax(&logits, &mut probs);
-        let (rank, tier) = split_tactical(action);
-        let region = region_for_rank(obs.app.home_region, rank);
+        let c = self.choose_placement(&obs.tactical, &ctx, &obs.app)?;
 
         let mut next = window.clone();
         next.push(step);
@@ -295,35 +317,89 @@ impl<P: Precision> Hierarchy<P> {
 
         Ok(Decision {
             provider,
-            region: region as u8,
-            region_rank: rank as u8,
-            memory_tier: tier as u8,
-            memory_mb: MEMORY_TIERS_MB[tier],
+            region: c.region,
+            region_rank: c.region_rank,
+            memory_tier: c.memory_tier,
+            memory_mb: MEMORY_TIERS_MB[c.memory_tier as usize],
             q_values: q,
-            tactical_prob: probs[action],
-            value,
+            tactical_prob: c.prob,
+            value: c.value,
             forecast,
             forecast_source,
             concurrency: prewarm_target(window, forecast.request_rate, obs.app.mean_duration_ms),
         })
     }
-}
 
-/// Set the logits of tiers below `need_mb` to −∞, unless no tier fits (then nothing is masked).
-pub fn mask_small_tiers(logits: &mut [f32; TACTICAL_ACTIONS], need_mb: f32) {
-    let min_tier = smallest_tier_fitting(need_mb);
-    if (MEMORY_TIERS_MB[min_tier] as f32) < need_mb {
-        return;
+    /// Declare a model loaded after filling its weights directly (a trainer exporting into
+    /// [`Hierarchy::dqn`], [`Hierarchy::ppo`] or [`Hierarchy::lstm`]).
+    pub fn mark_loaded(&mut self, kind: ModelKind) {
+        self.present |= 1 << kind as u8;
     }
-    for rank in 0..4 {
-        for tier in 0..min_tier {
-            logits[tactical_action(rank, tier)] = f32::NEG_INFINITY;
+
+    /// The weight file of the loaded models among `kinds` (in bundle order), with this
+    /// hierarchy's encoder constants.
+    ///
+    /// # Errors
+    /// [`InferError::MissingModel`] for a kind that is not loaded; as [`Bundle::to_bytes`].
+    #[cfg(feature = "std")]
+    pub fn bundle_bytes(
+        &self,
+        kinds: &[ModelKind],
+        provenance: crate::weights::Provenance<'_>,
+    ) -> Result<std::vec::Vec<u8>, InferError> {
+        use crate::models::Model as _;
+        let mut payloads: std::vec::Vec<(ModelKind, std::vec::Vec<u8>)> = std::vec::Vec::new();
+        for kind in ModelKind::ALL.into_iter().filter(|k| kinds.contains(k)) {
+            self.need(kind)?;
+            let bytes = match kind {
+                ModelKind::Dqn => self.dqn.payload(),
+                ModelKind::Ppo => self.ppo.payload(),
+                ModelKind::Lstm => self.lstm.payload(),
+            };
+            payloads.push((kind, bytes));
         }
+        let mut models = heapless::Vec::new();
+        for (kind, bytes) in &payloads {
+            let rec = match kind {
+                ModelKind::Dqn => Dqn::<P>::record(bytes),
+                ModelKind::Ppo => ActorCritic::<P>::record(bytes),
+                ModelKind::Lstm => Forecaster::<P>::record(bytes),
+            };
+            // At most three kinds: the capacity of a bundle.
+            let _ = models.push(rec);
+        }
+        Bundle { provenance, encoder: self.encoder, models }.to_bytes()
     }
 }
 
-/// Seconds covered by one operational step (and by one forecast).
-pub const STEP_S: f32 = 15.0;
+impl Hierarchy<crate::layers::I8> {
+    /// Become the int8 quantisation of an f32 hierarchy (every loaded model, and its encoder
+    /// constants), in place.
+    pub fn quantize_from(&mut self, f: &Hierarchy<crate::layers::F32>) {
+        self.dqn.quantize_from(&f.dqn);
+        self.ppo.quantize_from(&f.ppo);
+        self.lstm.quantize_from(&f.lstm);
+        self.encoder = f.encoder;
+        self.present = f.present;
+    }
+}
+
+/// What the tactical layer chose for one function (see [`Hierarchy::choose_placement`]).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct TacticalChoice {
+    /// Tactical action `region_rank · 6 + memory_tier`.
+    pub action: u8,
+    /// Region slot 0–3.
+    pub region: u8,
+    /// Distance rank of the region from the app's home region (0 = home).
+    pub region_rank: u8,
+    /// Memory tier index 0–5.
+    pub memory_tier: u8,
+    /// Policy probability of the action (over all actions, before masking).
+    pub prob: f32,
+    /// Critic value of the tactical state.
+    pub value: f32,
+}
 
 /// Expected arrivals in the next step below which no instance is held warm: the platform's
 /// keep-alive handles sparse functions; pre-warming pays off where a request is likely.

@@ -6,7 +6,8 @@
 //!
 //! `#![no_std]`, no allocator, no panics on any input: NaN or ∞ in gives an error out, never
 //! a NaN decision. Builds for `thumbv7em-none-eabihf`. The `std` feature adds run-time CPU
-//! detection for the SIMD kernels, boxed loading and seeded fixture bundles.
+//! detection for the SIMD kernels, boxed loading and [`AnyHierarchy`]; the `fixtures` feature
+//! adds seeded fixture bundles for tests, benches and examples (kept out of the C library).
 //!
 //! # Examples
 //! ```
@@ -30,10 +31,12 @@
 #[cfg(feature = "std")]
 extern crate std;
 
+#[cfg(feature = "std")]
+mod any_hierarchy;
 pub mod checksum;
 mod error;
 pub mod features;
-#[cfg(feature = "std")]
+#[cfg(feature = "fixtures")]
 pub mod fixtures;
 pub mod hierarchy;
 pub mod kernels;
@@ -47,12 +50,13 @@ pub mod reward;
 pub mod rng;
 pub mod weights;
 
+#[cfg(feature = "std")]
+pub use any_hierarchy::AnyHierarchy;
 pub use error::InferError;
 pub use features::{
-    AppContext, EncoderConfig, OperationalStep, Scale, StrategicObs, TacticalContext, TacticalObs,
-    Window,
+    AppContext, EncoderConfig, OperationalStep, STEP_S, Scale, StrategicObs, TacticalContext, TacticalObs, Window,
 };
-pub use hierarchy::{Decision, Forecast, ForecastSource, Hierarchy, Observation};
+pub use hierarchy::{Decision, Forecast, ForecastSource, Hierarchy, Observation, TacticalChoice};
 pub use kernels::{Kernels, Tier};
 pub use layers::{Dense, DenseI8, F32, I8, LayerNorm, Linear, LstmLayer, Part, Precision};
 pub use models::{ActorCritic, Dqn, Forecaster, Model};

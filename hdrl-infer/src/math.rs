@@ -115,11 +115,7 @@ pub fn argmax(xs: &[f32]) -> usize {
 /// Numerically stable softmax of `logits` into `out` (same length; extra entries are left alone).
 /// Non-finite logits are treated as −∞ (probability 0); if none is finite, the result is uniform.
 pub fn softmax(logits: &[f32], out: &mut [f32]) {
-    let m = logits
-        .iter()
-        .copied()
-        .filter(|v| v.is_finite())
-        .fold(f32::NEG_INFINITY, f32::max);
+    let m = logits.iter().copied().filter(|v| v.is_finite()).fold(f32::NEG_INFINITY, f32::max);
     let n = logits.len().min(out.len());
     if m == f32::NEG_INFINITY {
         for o in out.iter_mut().take(n) {

@@ -101,13 +101,34 @@ pub const fn split_tactical(action: usize) -> (usize, usize) {
     (a / MEMORY_TIERS_MB.len(), a % MEMORY_TIERS_MB.len())
 }
 
+/// The tactical actions allowed for a function that needs `need_mb` of memory: every region
+/// rank at every tier that fits; when no tier fits, every action (a decision must still be
+/// made, and the largest tier comes closest). The trainer, the evaluation and the hierarchy
+/// all mask with this one rule.
+pub fn allowed_actions(need_mb: f32) -> [bool; TACTICAL_ACTIONS] {
+    let min_tier = smallest_tier_fitting(need_mb);
+    let fits = (MEMORY_TIERS_MB[min_tier] as f32) >= need_mb;
+    let mut ok = [true; TACTICAL_ACTIONS];
+    if fits {
+        for (a, o) in ok.iter_mut().enumerate() {
+            *o = split_tactical(a).1 >= min_tier;
+        }
+    }
+    ok
+}
+
+/// Set the logits of actions that [`allowed_actions`] forbids to −∞.
+pub fn mask_small_tiers(logits: &mut [f32; TACTICAL_ACTIONS], need_mb: f32) {
+    for (l, ok) in logits.iter_mut().zip(allowed_actions(need_mb)) {
+        if !ok {
+            *l = f32::NEG_INFINITY;
+        }
+    }
+}
 
 /// Smallest tier index whose memory is at least `need_mb` (the largest tier if none is).
 pub fn smallest_tier_fitting(need_mb: f32) -> usize {
-    MEMORY_TIERS_MB
-        .iter()
-        .position(|&m| m as f32 >= need_mb)
-        .unwrap_or(MEMORY_TIERS_MB.len() - 1)
+    MEMORY_TIERS_MB.iter().position(|&m| m as f32 >= need_mb).unwrap_or(MEMORY_TIERS_MB.len() - 1)
 }
 
 #[cfg(test)]
@@ -127,5 +148,18 @@ mod tests {
             assert_eq!(seen, [true; 4]);
         }
         assert_eq!(split_tactical(tactical_action(3, 5)), (3, 5));
+    }
+
+    #[test]
+    fn allowed_actions_mask_tiers_below_the_need_unless_none_fits() {
+        let ok = allowed_actions(300.0); // 512 MB is the smallest tier that fits
+        for (a, ok) in ok.iter().enumerate() {
+            assert_eq!(*ok, split_tactical(a).1 >= 2, "action {a}");
+        }
+        assert_eq!(allowed_actions(0.0), [true; TACTICAL_ACTIONS]);
+        assert_eq!(allowed_actions(5_000.0), [true; TACTICAL_ACTIONS], "nothing fits: nothing masked");
+        let mut l = [0.0f32; TACTICAL_ACTIONS];
+        mask_small_tiers(&mut l, 300.0);
+        assert!(l.iter().zip(ok).all(|(v, ok)| v.is_finite() == ok));
     }
 }

@@ -20,11 +20,7 @@ pub fn round(v: f32) -> f32 {
 /// an all-zero (or non-finite) channel gets scale 1.
 #[inline]
 pub fn scale_for(max_abs: f32) -> f32 {
-    if max_abs.is_finite() && max_abs > 0.0 {
-        max_abs / QMAX
-    } else {
-        1.0
-    }
+    if max_abs.is_finite() && max_abs > 0.0 { max_abs / QMAX } else { 1.0 }
 }
 
 /// Quantise one value with a given scale, saturating at ±127.
@@ -114,19 +110,12 @@ mod tests {
         // Every multiple of 1/64 in [-130, 130] plus the values next to each tie.
         for i in -130 * 64..=130 * 64 {
             let t = i as f32 / 64.0;
-            for v in [
-                t,
-                f32::from_bits(t.to_bits() + 1),
-                f32::from_bits(t.to_bits().saturating_sub(1)),
-            ] {
+            for v in [t, f32::from_bits(t.to_bits() + 1), f32::from_bits(t.to_bits().saturating_sub(1))] {
                 assert_eq!(round_clamped(v, true), quantize(v, 1.0), "{v}");
             }
         }
         assert_eq!(round_clamped(f32::NAN, false), 0);
-        assert_eq!(
-            round_clamped(0.499_999_97, true),
-            quantize(0.499_999_97, 1.0)
-        );
+        assert_eq!(round_clamped(0.499_999_97, true), quantize(0.499_999_97, 1.0));
     }
 
     #[test]

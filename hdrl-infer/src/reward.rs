@@ -30,8 +30,7 @@ pub struct RewardBounds {
 impl RewardBounds {
     /// Bounds for the simulator's price and carbon ranges: $0.0001 per invocation (≈ 3 GB
     /// for 2 s on Lambda), 5 s of latency, 0.05 gCO2e per invocation.
-    pub const DEFAULT: Self =
-        Self { max_cost_usd: 1.0e-4, max_latency_ms: 5_000.0, max_carbon_g: 0.05 };
+    pub const DEFAULT: Self = Self { max_cost_usd: 1.0e-4, max_latency_ms: 5_000.0, max_carbon_g: 0.05 };
 }
 
 impl Default for RewardBounds {
@@ -78,8 +77,7 @@ impl RewardBounds {
         let perf = component(latency_ms, self.max_latency_ms);
         let carbon = component(carbon_g, self.max_carbon_g);
         let sla = if sla_fraction.is_nan() { 1.0 } else { sla_fraction.clamp(0.0, 1.0) };
-        let total = (W_COST * cost + W_PERF * perf + W_CARBON * carbon - SLA_PENALTY * sla)
-            .clamp(-CLIP, CLIP);
+        let total = (W_COST * cost + W_PERF * perf + W_CARBON * carbon - SLA_PENALTY * sla).clamp(-CLIP, CLIP);
         Reward { cost, perf, carbon, sla, total }
     }
 }

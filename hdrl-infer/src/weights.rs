@@ -198,8 +198,7 @@ impl<'a> Bundle<'a> {
         if computed != stored {
             return Err(InferError::ChecksumMismatch { stored, computed });
         }
-        let (bundle, tail): (Bundle<'a>, _) =
-            postcard::take_from_bytes(rest).map_err(|_| InferError::Malformed)?;
+        let (bundle, tail): (Bundle<'a>, _) = postcard::take_from_bytes(rest).map_err(|_| InferError::Malformed)?;
         if !tail.is_empty() {
             return Err(InferError::Malformed);
         }
@@ -222,10 +221,7 @@ impl<'a> Bundle<'a> {
     /// # Errors
     /// [`InferError::MissingModel`] when the bundle does not hold it.
     pub fn record(&self, kind: ModelKind) -> Result<&ModelRecord<'a>, InferError> {
-        self.models
-            .iter()
-            .find(|r| r.kind == kind as u8)
-            .ok_or(InferError::MissingModel { kind })
+        self.models.iter().find(|r| r.kind == kind as u8).ok_or(InferError::MissingModel { kind })
     }
 
     /// Serialise into a complete weight file (header + body).

@@ -6,10 +6,7 @@ mod reference;
 
 use hdrl_infer::features::{OPERATIONAL_FEATURES, WINDOW};
 use hdrl_infer::rng::SplitMix64;
-use hdrl_infer::{
-    ActorCritic, Dense, DenseI8, Dqn, F32, Forecaster, I8, Kernels, LayerNorm, Linear, LstmLayer,
-    Part,
-};
+use hdrl_infer::{ActorCritic, Dense, DenseI8, Dqn, F32, Forecaster, I8, Kernels, LayerNorm, Linear, LstmLayer, Part};
 use reference::*;
 
 fn kernel_tables() -> Vec<Kernels> {
@@ -154,10 +151,7 @@ fn non_finite_inputs_are_errors_not_nans() {
     let mut x = [0.5f32; 14];
     x[3] = f32::NAN;
     let mut q = [7.0; 3];
-    assert_eq!(
-        f.dqn.forward(&k, &x, &mut q),
-        Err(hdrl_infer::InferError::NonFiniteInput { index: 3 })
-    );
+    assert_eq!(f.dqn.forward(&k, &x, &mut q), Err(hdrl_infer::InferError::NonFiniteInput { index: 3 }));
     assert_eq!(q, [7.0; 3], "outputs untouched on error");
     let mut l = [0.0; 24];
     assert!(f.ppo.actor(&k, &[f32::INFINITY; 11], &mut l).is_err());

@@ -1,10 +1,10 @@
 //! int8 vs f32 on random inputs: top-action agreement and maximum absolute error, reported
 //! (run with `--nocapture` to see the numbers) and bounded.
 
+use hdrl_infer::Kernels;
 use hdrl_infer::fixtures::{f32_models, quantize};
 use hdrl_infer::math::argmax;
 use hdrl_infer::rng::SplitMix64;
-use hdrl_infer::Kernels;
 
 const N: usize = 2000;
 

@@ -12,9 +12,8 @@ use hdrl_infer::math::{exp, log_softmax, sigmoid, softmax, tanh};
 use hdrl_infer::placement::TACTICAL_ACTIONS;
 use hdrl_infer::reward::{CLIP, component};
 use hdrl_infer::{
-    AppContext, EncoderConfig, F32, Hierarchy, I8, InferError, Kernels, MEMORY_TIERS_MB,
-    Observation, OperationalStep, Precision, Provider, Quant, RewardBounds, Scale, StrategicObs,
-    TacticalContext, TacticalObs, Window,
+    AppContext, EncoderConfig, F32, Hierarchy, I8, InferError, Kernels, MEMORY_TIERS_MB, Observation, OperationalStep,
+    Precision, Provider, Quant, RewardBounds, Scale, StrategicObs, TacticalContext, TacticalObs, Window,
 };
 use proptest::num::f32 as f;
 use proptest::prelude::*;
@@ -113,8 +112,12 @@ fn step() -> impl Strategy<Value = OperationalStep> {
 }
 
 fn observation() -> impl Strategy<Value = Observation> {
-    (strategic_obs(), app_context(), tactical_obs(), step())
-        .prop_map(|(strategic, app, tactical, step)| Observation { strategic, app, tactical, step })
+    (strategic_obs(), app_context(), tactical_obs(), step()).prop_map(|(strategic, app, tactical, step)| Observation {
+        strategic,
+        app,
+        tactical,
+        step,
+    })
 }
 
 fn provider() -> impl Strategy<Value = Provider> {
@@ -367,11 +370,14 @@ const SEEDS: [u64; 2] = [3, 41];
 fn models() -> &'static [(F32Models, I8Models)] {
     static M: OnceLock<Vec<(F32Models, I8Models)>> = OnceLock::new();
     M.get_or_init(|| {
-        SEEDS.iter().map(|&s| {
-            let f = f32_models(s);
-            let q = quantize(&f);
-            (f, q)
-        }).collect()
+        SEEDS
+            .iter()
+            .map(|&s| {
+                let f = f32_models(s);
+                let q = quantize(&f);
+                (f, q)
+            })
+            .collect()
     })
 }
 

@@ -18,8 +18,8 @@ use hdrl_infer::fixtures::seeded_bundle;
 use hdrl_infer::rng::SplitMix64;
 use hdrl_infer::weights::{FORMAT_VERSION, HEADER_BYTES, MAGIC};
 use hdrl_infer::{
-    AppContext, Bundle, Dqn, EncoderConfig, F32, Hierarchy, I8, InferError, Kernels, Model,
-    ModelKind, Observation, Precision, Provenance, Quant, StrategicObs, Tier, Window,
+    AppContext, Bundle, Dqn, EncoderConfig, F32, Hierarchy, I8, InferError, Kernels, Model, ModelKind, Observation,
+    Precision, Provenance, Quant, StrategicObs, Tier, Window,
 };
 
 fn obs(i: u32) -> Observation {

@@ -4,8 +4,8 @@ use hdrl_infer::checksum::crc32;
 use hdrl_infer::fixtures::{bundle_bytes, f32_models, quantize, seeded_bundle};
 use hdrl_infer::weights::{FORMAT_VERSION, HEADER_BYTES, MAGIC, Metric};
 use hdrl_infer::{
-    Bundle, EncoderConfig, F32, Hierarchy, I8, InferError, Kernels, Model, ModelKind, Observation,
-    Provenance, Quant, Window,
+    Bundle, EncoderConfig, F32, Hierarchy, I8, InferError, Kernels, Model, ModelKind, Observation, Provenance, Quant,
+    Window,
 };
 
 fn obs(i: u32) -> Observation {
@@ -110,14 +110,8 @@ fn subsets_load_and_missing_models_are_named() {
     let h = Hierarchy::<F32>::load(&bytes).unwrap();
     assert!(h.has(ModelKind::Dqn) && !h.has(ModelKind::Ppo) && !h.has(ModelKind::Lstm));
     assert!(h.q_values(&Default::default(), &Default::default()).is_ok());
-    assert_eq!(
-        h.decide(&mut Window::new(), &obs(1)),
-        Err(InferError::MissingModel { kind: ModelKind::Ppo })
-    );
-    assert_eq!(
-        h.forecast(&Window::new()),
-        Err(InferError::MissingModel { kind: ModelKind::Lstm })
-    );
+    assert_eq!(h.decide(&mut Window::new(), &obs(1)), Err(InferError::MissingModel { kind: ModelKind::Ppo }));
+    assert_eq!(h.forecast(&Window::new()), Err(InferError::MissingModel { kind: ModelKind::Lstm }));
 }
 
 #[test]
@@ -232,9 +226,8 @@ fn every_single_byte_corruption_is_caught() {
     let p = q.dqn.payload();
     let mut models = heapless::Vec::new();
     models.push(hdrl_infer::Dqn::<I8>::record(&p)).unwrap();
-    let good = Bundle { provenance: Provenance::default(), encoder: EncoderConfig::DEFAULT, models }
-        .to_bytes()
-        .unwrap();
+    let good =
+        Bundle { provenance: Provenance::default(), encoder: EncoderConfig::DEFAULT, models }.to_bytes().unwrap();
     let mut h = Box::new(Hierarchy::<I8>::empty(Kernels::generic()));
     for i in 0..good.len() {
         let mut bad = good.clone();

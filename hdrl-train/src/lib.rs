@@ -1,25 +1,10 @@
-//! hdrl-train: trace loading, the synthetic default trace, the multi-cloud simulator, the
-//! DQN/PPO/LSTM learners (burn 0.21), evaluation against baselines, reports and export to
-//! hdrl-infer weight files. The `hdrl` binary (`src/main.rs`) is the command line.
+//! hdrl-train: the trainer of hdrl's three placement policies, by stage. The `hdrl` binary
+//! (`src/main.rs`) is the command line.
 
-pub mod algos;
-pub mod baselines;
-pub mod env;
-pub mod eval;
-pub mod export;
-pub mod forecast;
-pub mod job;
-pub mod observation;
-pub mod pipeline;
-pub mod prepare;
-pub mod plots;
-pub mod refdata;
-pub mod report;
-pub mod run;
-pub mod series;
-pub mod sim;
-pub mod synth;
-pub mod tables;
-pub mod trace;
-pub mod train_cmd;
-pub mod workload;
+pub mod algos; // DQN, PPO, LSTM in burn, their training on a scenario, export to hdrl-infer
+pub mod cli;
+pub mod data; // trace loading, synthetic trace, reference data, profiles, series, windows
+pub mod evaluate; // policy simulation on the test days, baselines, forecasting metrics
+pub mod output; // progress bars, stage times, atomic files, provenance: every stage's plumbing
+pub mod report; // report.json, report.md, figures
+pub mod sim; // simulator, instance pools, tables, environments of the three layers // one file per `hdrl` command, and the run configuration

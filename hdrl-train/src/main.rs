@@ -6,8 +6,9 @@ use std::path::PathBuf;
 use anyhow::{Context, Result, bail};
 use burn::backend::{Autodiff, NdArray};
 use clap::{Parser, Subcommand, ValueEnum};
-use hdrl_train::job::{self, RunArgs};
-use hdrl_train::pipeline::{self, RunConfig};
+use hdrl_train::cli;
+use hdrl_train::cli::config::{self, RunConfig};
+use hdrl_train::cli::run::RunArgs;
 
 #[derive(Parser)]
 #[command(name = "hdrl", version, about = "Learned multi-cloud serverless placement: train, evaluate, export")]
@@ -164,7 +165,8 @@ fn device(s: &str) -> Result<Device> {
         d if d.starts_with("cuda") => {
             #[cfg(feature = "cuda")]
             {
-                let i = d.strip_prefix("cuda").and_then(|r| r.strip_prefix(':')).map(str::parse).transpose()?.unwrap_or(0);
+                let i =
+                    d.strip_prefix("cuda").and_then(|r| r.strip_prefix(':')).map(str::parse).transpose()?.unwrap_or(0);
                 Ok(Device::Cuda(i))
             }
             #[cfg(not(feature = "cuda"))]
@@ -193,35 +195,38 @@ fn main() -> Result<()> {
             let args = RunArgs {
                 trace: common.trace.clone(),
                 series,
-                out: common.out.clone().unwrap_or_else(pipeline::default_out),
+                out: common.out.clone().unwrap_or_else(config::default_out),
                 cfg,
                 quick: common.quick,
                 quiet: common.quiet,
             };
-            with_backend!(device(&common.device)?, job::run(&args)).map(|_| ())
+            with_backend!(device(&common.device)?, cli::run::run(&args)).map(|_| ())
         }
-        Cmd::Synth { out, seed, scale } => hdrl_train::prepare::synth(&out, seed, scale),
-        Cmd::Prepare { trace, out, step, seed } => hdrl_train::prepare::prepare(trace.as_deref(), &out, step, seed),
+        Cmd::Synth { out, seed, scale } => cli::synth::synth(&out, seed, scale),
+        Cmd::Prepare { trace, out, step, seed } => cli::prepare::prepare(trace.as_deref(), &out, step, seed),
         Cmd::Train { learner, common, series, step } => {
             let cfg = config(&common)?;
-            let out = common.out.clone().unwrap_or_else(pipeline::default_out);
+            let out = common.out.clone().unwrap_or_else(config::default_out);
             let which = match learner {
-                Learner::Dqn => hdrl_train::train_cmd::Which::Dqn,
-                Learner::Ppo => hdrl_train::train_cmd::Which::Ppo,
-                Learner::Lstm => hdrl_train::train_cmd::Which::Lstm { series, step },
+                Learner::Dqn => cli::train::Which::Dqn,
+                Learner::Ppo => cli::train::Which::Ppo,
+                Learner::Lstm => cli::train::Which::Lstm { series, step },
             };
-            let args = hdrl_train::train_cmd::TrainArgs { which, trace: common.trace.clone(), out, cfg, quiet: common.quiet };
-            with_backend!(device(&common.device)?, hdrl_train::train_cmd::train(&args))
+            let args = cli::train::TrainArgs { which, trace: common.trace.clone(), out, cfg, quiet: common.quiet };
+            with_backend!(device(&common.device)?, cli::train::train(&args))
         }
-        Cmd::Export { run, out } => hdrl_train::train_cmd::export_run(&run, out.as_deref()),
-        Cmd::EvalForecast { model, series, json } => hdrl_train::train_cmd::eval_forecast(&model, &series, json.as_deref()),
+        Cmd::Export { run, out } => cli::export::export_run(&run, out.as_deref()),
+        Cmd::EvalForecast { model, series, json } => {
+            cli::eval_forecast::eval_forecast(&model, &series, json.as_deref())
+        }
         Cmd::Decide { model, observation } => {
             let text = if observation.trim_start().starts_with('{') {
                 observation
             } else {
-                std::fs::read_to_string(&observation).with_context(|| format!("cannot read observation {observation}"))?
+                std::fs::read_to_string(&observation)
+                    .with_context(|| format!("cannot read observation {observation}"))?
             };
-            hdrl_train::train_cmd::decide(&model, &text)
+            cli::decide::decide(&model, &text)
         }
     }
 }

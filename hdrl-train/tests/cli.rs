@@ -30,8 +30,8 @@ fn synth_writes_the_2021_format_and_it_loads_back() {
     let d = tmp("synth");
     let out = d.join("synth.csv");
     assert!(hdrl().args(["synth", "--scale", "0.01", "--seed", "3", "--out"]).arg(&out).status().unwrap().success());
-    let t = hdrl_train::trace::load_2021(&out).unwrap();
-    let direct = hdrl_train::synth::generate(3, 0.01);
+    let t = hdrl_train::data::trace::load_2021(&out).unwrap();
+    let direct = hdrl_train::data::synth::generate(3, 0.01);
     assert_eq!(t.inv.len(), direct.inv.len());
     assert_eq!(t.report.dropped_total(), 0);
     assert_eq!(t.funcs.len(), 424);
@@ -50,7 +50,8 @@ fn prepare_writes_parquet_csv_and_metadata_for_both_formats() {
         assert!(ok, "{name}");
         let meta: serde_json::Value = serde_json::from_slice(&std::fs::read(d.join("metadata.json")).unwrap()).unwrap();
         let n = meta["invocations"].as_u64().unwrap() as usize;
-        let rows: usize = ["train", "validation", "test"].iter().map(|s| parquet_rows(&d.join(format!("{s}.parquet")))).sum();
+        let rows: usize =
+            ["train", "validation", "test"].iter().map(|s| parquet_rows(&d.join(format!("{s}.parquet")))).sum();
         assert_eq!(rows, n, "{name}: every invocation lands in exactly one split");
         assert!(parquet_rows(&d.join("series.parquet")) > 0);
         assert!(meta["invocation_columns"].as_array().unwrap().len() >= 10);
@@ -87,7 +88,7 @@ fn decide_prints_a_decision_for_a_fixture_bundle() {
     let o = hdrl()
         .args(["decide", "--model"])
         .arg(&b)
-        .args(["--observation", r#"{"memory_need_mb": 300, "mean_duration_ms": 120, "step": {"request_rate": 4, "hour_of_day": 9}}"#])
+        .args(["--observation", r#"{"app_memory_need_mb": 300, "app_mean_duration_ms": 120, "step_request_rate": 4, "step_hour_of_day": 9}"#])
         .output()
         .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
@@ -95,7 +96,12 @@ fn decide_prints_a_decision_for_a_fixture_bundle() {
     assert!(["aws", "azure", "gcp"].contains(&v["provider"].as_str().unwrap()));
     assert!(v["memory_mb"].as_u64().unwrap() >= 512, "a tier that fits 300 MB");
     assert_eq!(v["forecast_source"], "warming_up");
-    let o = hdrl().args(["decide", "--model"]).arg(&b).args(["--observation", r#"{"memory_need_mb": -1}"#]).output().unwrap();
+    let o = hdrl()
+        .args(["decide", "--model"])
+        .arg(&b)
+        .args(["--observation", r#"{"app_memory_need_mb": -1}"#])
+        .output()
+        .unwrap();
     assert!(!o.status.success());
     assert!(String::from_utf8_lossy(&o.stderr).contains("outside its documented range"));
     let _ = std::fs::remove_dir_all(&d);

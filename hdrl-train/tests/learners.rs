@@ -2,17 +2,18 @@
 //! random baseline on the validation days by a real margin.
 
 use burn::backend::{Autodiff, NdArray};
+use hdrl_train::algos::train;
 use hdrl_train::algos::{dqn, lstm, ppo};
-use hdrl_train::env::{StrategicEnv, TacticalEnv};
-use hdrl_train::forecast::TraceWindows;
-use hdrl_train::pipeline::{self, Data};
-use hdrl_train::run::Progress;
-use hdrl_train::workload::DAY_S;
+use hdrl_train::data::windows::TraceWindows;
+use hdrl_train::data::workload::DAY_S;
+use hdrl_train::output::progress::Progress;
+use hdrl_train::sim::Scenario;
+use hdrl_train::sim::env::{StrategicEnv, TacticalEnv};
 
 type B = Autodiff<NdArray>;
 
-fn data() -> Data {
-    Data::new(hdrl_train::synth::generate(5, 0.02)).unwrap()
+fn data() -> Scenario {
+    Scenario::new(hdrl_train::data::synth::generate(5, 0.02)).unwrap()
 }
 
 fn tmp(name: &str) -> std::path::PathBuf {
@@ -24,9 +25,10 @@ fn tmp(name: &str) -> std::path::PathBuf {
 #[test]
 fn dqn_beats_random_providers_on_validation_days() {
     let d = data();
-    let cfg = dqn::DqnConfig { steps: 2000, round: 500, warmup: 200, eps_decay_steps: 600.0, lr: 1e-3, ..Default::default() };
+    let cfg =
+        dqn::DqnConfig { steps: 2000, round: 500, warmup: 200, eps_decay_steps: 600.0, lr: 1e-3, ..Default::default() };
     let dir = tmp("dqn");
-    let t = pipeline::train_dqn::<B>(&d, &cfg, 7, &Default::default(), &dir, &Progress::new(true)).unwrap();
+    let t = train::train_dqn::<B>(&d, &cfg, 7, &Default::default(), &dir, &Progress::new(true)).unwrap();
     let val = StrategicEnv::new(&d.sim, &d.tab, d.enc, d.split.val, 1);
     let trained = dqn::evaluate(&t.model, &val, d.split.val, &Default::default());
     let random = dqn::evaluate_random(&val, d.split.val);
@@ -40,7 +42,7 @@ fn ppo_beats_random_placements_on_validation_days() {
     let d = data();
     let cfg = ppo::PpoConfig { updates: 10, rollout: 1024, epochs: 4, val_pairs: 200, ..Default::default() };
     let dir = tmp("ppo");
-    let t = pipeline::train_ppo::<B>(&d, &cfg, 7, &Default::default(), &dir, &Progress::new(true)).unwrap();
+    let t = train::train_ppo::<B>(&d, &cfg, 7, &Default::default(), &dir, &Progress::new(true)).unwrap();
     let val = TacticalEnv::new(&d.sim, &d.tab, d.enc, d.split.val, 1, 2);
     let trained = ppo::evaluate(&t.model, &val, 200, &Default::default());
     let random = ppo::evaluate_random(&val, 200);
@@ -54,7 +56,7 @@ fn lstm_beats_an_untrained_network_on_validation_windows() {
     let d = data();
     let cfg = lstm::ForecastConfig { max_epochs: 6, batches_per_epoch: 6, val_windows: 256, ..Default::default() };
     let dir = tmp("lstm");
-    let t = pipeline::train_lstm::<B>(&d, &cfg, 7, &Default::default(), &dir, &Progress::new(true)).unwrap();
+    let t = train::train_lstm::<B>(&d, &cfg, 7, &Default::default(), &dir, &Progress::new(true)).unwrap();
     let tr = (d.split.train.0 as f64 * DAY_S, d.split.train.1 as f64 * DAY_S);
     let va = (d.split.val.0 as f64 * DAY_S, d.split.val.1 as f64 * DAY_S);
     let src = TraceWindows::new(d.enc, &d.hourly.by_func, &d.tab.profiles, 15.0, tr, va);

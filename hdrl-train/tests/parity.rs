@@ -8,9 +8,9 @@ use hdrl_infer::math::argmax;
 use hdrl_infer::rng::SplitMix64;
 use hdrl_train::algos::common::to_vec;
 use hdrl_train::algos::dqn::{DqnConfig, QNet};
+use hdrl_train::algos::export::{self, Exported};
 use hdrl_train::algos::lstm::{ForecastConfig, ForecastNet};
 use hdrl_train::algos::ppo::ActorCriticNet;
-use hdrl_train::export::{self, Exported};
 
 type B = NdArray;
 
@@ -21,7 +21,12 @@ fn burn_and_hdrl_infer_agree() {
     let q = QNet::<B>::new(&DqnConfig::default(), &device);
     let p = ActorCriticNet::<B>::new(&device);
     let l = ForecastNet::<B>::new(&ForecastConfig::default(), &device);
-    let ex = Exported::new(export::dqn(&q).unwrap(), export::ppo(&p).unwrap(), export::forecaster(&l).unwrap());
+    let ex = Exported::all(
+        export::dqn(&q).unwrap(),
+        export::ppo(&p).unwrap(),
+        export::forecaster(&l).unwrap(),
+        hdrl_infer::EncoderConfig::DEFAULT,
+    );
     let k = Kernels::detect();
     let mut rng = SplitMix64::new(3);
     let n = 64;
@@ -33,8 +38,8 @@ fn burn_and_hdrl_infer_agree() {
     for i in 0..n {
         let x: [f32; 14] = xs[i * 14..(i + 1) * 14].try_into().unwrap();
         let (mut a, mut b) = ([0.0; 3], [0.0; 3]);
-        ex.dqn.forward(&k, &x, &mut a).unwrap();
-        ex.dqn8.forward(&k, &x, &mut b).unwrap();
+        ex.f32.dqn.forward(&k, &x, &mut a).unwrap();
+        ex.int8.dqn.forward(&k, &x, &mut b).unwrap();
         for j in 0..3 {
             max_d = max_d.max((a[j] - burn_q[i * 3 + j]).abs());
         }
@@ -51,8 +56,8 @@ fn burn_and_hdrl_infer_agree() {
     for i in 0..n {
         let x: [f32; 11] = xs[i * 11..(i + 1) * 11].try_into().unwrap();
         let (mut a, mut b) = ([0.0; 24], [0.0; 24]);
-        let v = ex.ppo.forward(&k, &x, &mut a).unwrap();
-        ex.ppo8.forward(&k, &x, &mut b).unwrap();
+        let v = ex.f32.ppo.forward(&k, &x, &mut a).unwrap();
+        ex.int8.ppo.forward(&k, &x, &mut b).unwrap();
         for j in 0..24 {
             max_d = max_d.max((a[j] - bl[i * 24 + j]).abs());
         }
@@ -72,8 +77,8 @@ fn burn_and_hdrl_infer_agree() {
             s.copy_from_slice(c);
         }
         let (mut a, mut b) = ([0.0; 3], [0.0; 3]);
-        ex.lstm.forward(&k, &w, &mut a).unwrap();
-        ex.lstm8.forward(&k, &w, &mut b).unwrap();
+        ex.f32.lstm.forward(&k, &w, &mut a).unwrap();
+        ex.int8.lstm.forward(&k, &w, &mut b).unwrap();
         for j in 0..3 {
             max_d = max_d.max((a[j] - by[i * 3 + j]).abs());
             max_q = max_q.max((a[j] - b[j]).abs());

@@ -23,8 +23,8 @@ use hdrl_infer::Provider;
 use hdrl_infer::reward::CLIP;
 use hdrl_train::algos::lstm::asymmetric_mse;
 use hdrl_train::algos::ppo::{clipped_surrogate, gae};
+use hdrl_train::data::workload::Profile;
 use hdrl_train::sim::{Placement, Sim, Totals};
-use hdrl_train::workload::Profile;
 use proptest::prelude::*;
 
 type B = NdArray;

@@ -108,7 +108,8 @@ fn assert_no_temporaries(dir: &Path) {
 
 /// The same losses, epoch by epoch (wall times differ).
 fn assert_same_history(file: &str, a: &Path, b: &Path, keys: &[&str]) {
-    let read = |d: &Path| -> serde_json::Value { serde_json::from_slice(&std::fs::read(d.join(file)).unwrap()).unwrap() };
+    let read =
+        |d: &Path| -> serde_json::Value { serde_json::from_slice(&std::fs::read(d.join(file)).unwrap()).unwrap() };
     let (ha, hb) = (read(a), read(b));
     let (ha, hb) = (ha.as_array().unwrap(), hb.as_array().unwrap());
     assert_eq!(ha.len(), hb.len(), "{file}: different numbers of records");

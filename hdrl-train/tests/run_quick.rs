@@ -25,8 +25,14 @@ fn quick_run_produces_a_complete_report() {
     let r: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("report.json")).unwrap()).unwrap();
 
     let policy_fields = [
-        "mean_reward", "cost_usd_per_m", "latency_ms_p50", "latency_ms_p95", "latency_ms_p99",
-        "carbon_g_per_m", "sla_violation_rate", "cold_start_rate",
+        "mean_reward",
+        "cost_usd_per_m",
+        "latency_ms_p50",
+        "latency_ms_p95",
+        "latency_ms_p99",
+        "carbon_g_per_m",
+        "sla_violation_rate",
+        "cold_start_rate",
     ];
     for p in ["hierarchy", "random", "cheapest", "fastest", "greenest", "best_fixed", "greedy_carbon", "oracle"] {
         for f in policy_fields {

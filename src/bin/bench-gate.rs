@@ -36,31 +36,19 @@ fn parse_thresholds(text: &str) -> Result<Thresholds, String> {
             section = s.trim().to_string();
             continue;
         }
-        let (key, value) = line
-            .split_once('=')
-            .ok_or_else(|| format!("line {}: expected `key = value`", n + 1))?;
+        let (key, value) = line.split_once('=').ok_or_else(|| format!("line {}: expected `key = value`", n + 1))?;
         let key = key.trim().trim_matches('"');
-        let value: f64 = value
-            .trim()
-            .replace('_', "")
-            .parse()
-            .map_err(|e| format!("line {}: {e}", n + 1))?;
+        let value: f64 = value.trim().replace('_', "").parse().map_err(|e| format!("line {}: {e}", n + 1))?;
         match (section.as_str(), key) {
             ("", "noise_margin") => noise_margin = Some(value),
             ("median_ns", name) => median_ns.push((name.to_string(), value)),
             _ => {
-                return Err(format!(
-                    "line {}: unknown key `{key}` in [{section}]",
-                    n + 1
-                ));
+                return Err(format!("line {}: unknown key `{key}` in [{section}]", n + 1));
             }
         }
     }
     let noise_margin = noise_margin.ok_or("no `noise_margin`")?;
-    Ok(Thresholds {
-        noise_margin,
-        median_ns,
-    })
+    Ok(Thresholds { noise_margin, median_ns })
 }
 
 /// `median.point_estimate` (ns) of a criterion `estimates.json`.
@@ -85,8 +73,7 @@ fn criterion_dir() -> PathBuf {
     if let Some(d) = std::env::var_os("CRITERION_HOME") {
         return d.into();
     }
-    let target =
-        std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| "target".into(), PathBuf::from);
+    let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| "target".into(), PathBuf::from);
     target.join("criterion")
 }
 
@@ -135,10 +122,7 @@ fn main() -> ExitCode {
             }
         }
     }
-    let t = match std::fs::read_to_string(&thresholds)
-        .map_err(|e| e.to_string())
-        .and_then(|s| parse_thresholds(&s))
-    {
+    let t = match std::fs::read_to_string(&thresholds).map_err(|e| e.to_string()).and_then(|s| parse_thresholds(&s)) {
         Ok(t) => t,
         Err(e) => {
             eprintln!("bench-gate: {}: {e}", thresholds.display());
@@ -152,10 +136,7 @@ fn main() -> ExitCode {
         dir.display(),
         t.noise_margin * 100.0
     );
-    println!(
-        "{:<22} {:>12} {:>12} {:>7}  status",
-        "bench", "median", "threshold", "ratio"
-    );
+    println!("{:<22} {:>12} {:>12} {:>7}  status", "bench", "median", "threshold", "ratio");
     let mut failed = 0;
     for (name, limit) in &t.median_ns {
         let (median, status) = match read_median(&dir, name) {
@@ -164,41 +145,28 @@ fn main() -> ExitCode {
             Some(m) if m > *limit => (human(m), "ok (within noise margin)"),
             Some(m) => (human(m), "ok"),
         };
-        let ratio =
-            read_median(&dir, name).map_or(String::from("-"), |m| format!("{:.2}", m / limit));
+        let ratio = read_median(&dir, name).map_or(String::from("-"), |m| format!("{:.2}", m / limit));
         if status.starts_with("FAIL") {
             failed += 1;
         }
-        println!(
-            "{name:<22} {median:>12} {:>12} {ratio:>7}  {status}",
-            human(*limit)
-        );
+        println!("{name:<22} {median:>12} {:>12} {ratio:>7}  {status}", human(*limit));
     }
     if all {
         let mut names = Vec::new();
         all_results(&dir, "", &mut names);
         names.sort();
         println!("\nother results (not gated):");
-        for n in names
-            .iter()
-            .filter(|n| !t.median_ns.iter().any(|(k, _)| k == *n))
-        {
+        for n in names.iter().filter(|n| !t.median_ns.iter().any(|(k, _)| k == *n)) {
             if let Some(m) = read_median(&dir, n) {
                 println!("{n:<40} {:>12}", human(m));
             }
         }
     }
     if failed > 0 {
-        eprintln!(
-            "bench-gate: {failed} bench(es) over threshold + {:.0} % or missing",
-            t.noise_margin * 100.0
-        );
+        eprintln!("bench-gate: {failed} bench(es) over threshold + {:.0} % or missing", t.noise_margin * 100.0);
         ExitCode::FAILURE
     } else {
-        println!(
-            "bench-gate: all {} medians within their thresholds",
-            t.median_ns.len()
-        );
+        println!("bench-gate: all {} medians within their thresholds", t.median_ns.len());
         ExitCode::SUCCESS
     }
 }
@@ -214,10 +182,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(t.noise_margin, 0.25);
-        assert_eq!(
-            t.median_ns,
-            vec![("dqn/f32".into(), 400.0), ("load/f32".into(), 1e6)]
-        );
+        assert_eq!(t.median_ns, vec![("dqn/f32".into(), 400.0), ("load/f32".into(), 1e6)]);
         assert!(parse_thresholds("[median_ns]\n\"a\" = 1\n").is_err());
         assert!(parse_thresholds("noise_margin = 0.1\n[other]\nx = 1\n").is_err());
     }

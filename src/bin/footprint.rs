@@ -23,9 +23,7 @@ use std::hint::black_box;
 
 use hdrl_fixtures::bench_inputs::{self, ROTATION};
 use hdrl_infer::fixtures::CountingAlloc;
-use hdrl_infer::{
-    ActorCritic, Dqn, F32, Forecaster, Hierarchy, I8, Kernels, Model, Precision, Quant, Window,
-};
+use hdrl_infer::{ActorCritic, Dqn, F32, Forecaster, Hierarchy, I8, Kernels, Model, Precision, Quant, Window};
 
 #[global_allocator]
 static GLOBAL: CountingAlloc = CountingAlloc::new();
@@ -41,9 +39,7 @@ fn stack_pointer() -> usize {
     {
         let sp: usize;
         // SAFETY: reads a register, touches no memory.
-        unsafe {
-            core::arch::asm!("mov {}, rsp", out(reg) sp, options(nomem, nostack, preserves_flags))
-        };
+        unsafe { core::arch::asm!("mov {}, rsp", out(reg) sp, options(nomem, nostack, preserves_flags)) };
         sp
     }
     #[cfg(not(target_arch = "x86_64"))]
@@ -113,30 +109,13 @@ fn rows<P: Precision>(quant: Quant, precision: &'static str) -> Vec<Row> {
     for o in &obs[..12] {
         h.observe(&mut window, &o.step).expect("finite fixture");
     }
-    let total =
-        Dqn::<P>::PAYLOAD_BYTES + ActorCritic::<P>::PAYLOAD_BYTES + Forecaster::<P>::PAYLOAD_BYTES;
+    let total = Dqn::<P>::PAYLOAD_BYTES + ActorCritic::<P>::PAYLOAD_BYTES + Forecaster::<P>::PAYLOAD_BYTES;
     let sizes: [(&'static str, usize, usize); 7] = [
         ("dqn", Dqn::<P>::PAYLOAD_BYTES, size_of::<Dqn<P>>()),
-        (
-            "ppo_actor",
-            ActorCritic::<P>::PAYLOAD_BYTES,
-            size_of::<ActorCritic<P>>(),
-        ),
-        (
-            "ppo_critic",
-            ActorCritic::<P>::PAYLOAD_BYTES,
-            size_of::<ActorCritic<P>>(),
-        ),
-        (
-            "ppo_forward",
-            ActorCritic::<P>::PAYLOAD_BYTES,
-            size_of::<ActorCritic<P>>(),
-        ),
-        (
-            "lstm_window",
-            Forecaster::<P>::PAYLOAD_BYTES,
-            size_of::<Forecaster<P>>(),
-        ),
+        ("ppo_actor", ActorCritic::<P>::PAYLOAD_BYTES, size_of::<ActorCritic<P>>()),
+        ("ppo_critic", ActorCritic::<P>::PAYLOAD_BYTES, size_of::<ActorCritic<P>>()),
+        ("ppo_forward", ActorCritic::<P>::PAYLOAD_BYTES, size_of::<ActorCritic<P>>()),
+        ("lstm_window", Forecaster::<P>::PAYLOAD_BYTES, size_of::<Forecaster<P>>()),
         ("hierarchy", total, size_of::<Hierarchy<P>>()),
         ("load_into", total, size_of::<Hierarchy<P>>()),
     ];
@@ -144,10 +123,7 @@ fn rows<P: Precision>(quant: Quant, precision: &'static str) -> Vec<Row> {
     for (pass, payload, in_memory) in sizes {
         let mut stack = [None; 2];
         let mut allocs = 0;
-        for (slot, k) in [Kernels::generic(), Kernels::detect()]
-            .into_iter()
-            .enumerate()
-        {
+        for (slot, k) in [Kernels::generic(), Kernels::detect()].into_iter().enumerate() {
             h.set_kernels(k);
             let mut run = |i: usize| match pass {
                 "dqn" => {

@@ -52,9 +52,7 @@ fn main() -> ! {
     static mut MODEL: MaybeUninit<Hierarchy<Precision>> = MaybeUninit::uninit();
     let model: &'static mut Hierarchy<Precision> = Hierarchy::init_in_place(MODEL, Kernels::generic());
 
-    let seed = Bundle::parse(BUNDLE)
-        .map(|b| b.provenance.seed)
-        .unwrap_or(u64::MAX);
+    let seed = Bundle::parse(BUNDLE).map(|b| b.provenance.seed).unwrap_or(u64::MAX);
     let mut line = Line::new();
     let _ = scenario::write_begin(&mut line, QUANT, seed, BUNDLE.len());
     print(&line);
@@ -71,11 +69,7 @@ fn main() -> ! {
         line.clear();
         if scenario::write_step(&mut line, step, &result).is_err() {
             line.clear();
-            let _ = write!(
-                line,
-                "{} error step={step} error=line too long",
-                scenario::PREFIX
-            );
+            let _ = write!(line, "{} error step={step} error=line too long", scenario::PREFIX);
         }
         print(&line);
     }

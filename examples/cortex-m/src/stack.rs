@@ -35,10 +35,7 @@ fn bounds() -> (usize, usize, usize) {
 /// The static and stack regions of this image.
 pub fn regions() -> Regions {
     let (data, end, start) = bounds();
-    Regions {
-        static_bytes: end - data,
-        stack_bytes: start - end,
-    }
+    Regions { static_bytes: end - data, stack_bytes: start - end }
 }
 
 /// Bytes of stack used so far at the deepest point (including this call's own frame).

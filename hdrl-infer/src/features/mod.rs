@@ -14,7 +14,7 @@ mod operational;
 mod strategic;
 mod tactical;
 
-pub use operational::{OPERATIONAL_FEATURES, OperationalStep, Window, WINDOW};
+pub use operational::{OPERATIONAL_FEATURES, OperationalStep, STEP_S, WINDOW, Window};
 pub use strategic::{AppContext, STRATEGIC_FEATURES, StrategicObs};
 pub use tactical::{TACTICAL_FEATURES, TacticalContext, TacticalObs};
 
@@ -126,16 +126,16 @@ impl EncoderConfig {
     /// the observation structs). A trainer may tighten them to its data and store the result.
     pub const DEFAULT: Self = Self {
         strategic: [
-            Scale::log1p(5_000.0),   // cost, USD per million invocations
-            Scale::linear(-1.0, 1.0), // cost trend, relative day-over-day change
-            Scale::log1p(60_000.0),  // latency p50, ms
-            Scale::log1p(60_000.0),  // latency p95, ms
-            Scale::log1p(60_000.0),  // latency p99, ms
+            Scale::log1p(5_000.0),       // cost, USD per million invocations
+            Scale::linear(-1.0, 1.0),    // cost trend, relative day-over-day change
+            Scale::log1p(60_000.0),      // latency p50, ms
+            Scale::log1p(60_000.0),      // latency p95, ms
+            Scale::log1p(60_000.0),      // latency p99, ms
             Scale::linear(0.0, 1_000.0), // carbon intensity forecast, gCO2e/kWh
-            Scale::log1p(1.0e8),     // invocations per day, mean
-            Scale::log1p(10.0),      // invocations per day, coefficient of variation
-            Scale::log1p(1_000.0),   // peak-to-mean ratio of the per-minute rate
-            Scale::linear(-1.0, 1.0), // volume trend, relative day-over-day change
+            Scale::log1p(1.0e8),         // invocations per day, mean
+            Scale::log1p(10.0),          // invocations per day, coefficient of variation
+            Scale::log1p(1_000.0),       // peak-to-mean ratio of the per-minute rate
+            Scale::linear(-1.0, 1.0),    // volume trend, relative day-over-day change
         ],
         app: [
             Scale::log1p(600_000.0), // mean duration, ms

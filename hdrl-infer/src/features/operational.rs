@@ -8,6 +8,8 @@ use crate::InferError;
 pub const OPERATIONAL_FEATURES: usize = 5;
 /// Time steps in the LSTM window (12 × 15 s = 3 minutes).
 pub const WINDOW: usize = 12;
+/// Seconds covered by one operational step (and by one forecast).
+pub const STEP_S: f32 = 15.0;
 
 /// One 15-second step of one function (input indices 21–25).
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
@@ -36,21 +38,14 @@ impl EncoderConfig {
     ///
     /// # Errors
     /// See [`super::Scale::encode`]; indices 21–25 name the field.
-    pub fn encode_step(
-        &self,
-        s: &OperationalStep,
-    ) -> Result<[f32; OPERATIONAL_FEATURES], InferError> {
+    pub fn encode_step(&self, s: &OperationalStep) -> Result<[f32; OPERATIONAL_FEATURES], InferError> {
         encode_all(&self.operational, &s.to_array(), 21)
     }
 
     /// Turn the LSTM's normalised (rate, memory, CPU) back into requests/s, MB and a 0–1
     /// utilisation.
     pub fn decode_forecast(&self, y: &[f32; 3]) -> [f32; 3] {
-        [
-            self.operational[0].decode(y[0]),
-            self.operational[1].decode(y[1]),
-            self.operational[2].decode(y[2]),
-        ]
+        [self.operational[0].decode(y[0]), self.operational[1].decode(y[1]), self.operational[2].decode(y[2])]
     }
 }
 
@@ -66,6 +61,15 @@ impl Window {
     /// An empty window.
     pub const fn new() -> Self {
         Self { buf: heapless::HistoryBuf::new() }
+    }
+
+    /// A window holding the last [`WINDOW`] of `steps` (encoded, oldest first).
+    pub fn from_steps(steps: &[[f32; OPERATIONAL_FEATURES]]) -> Self {
+        let mut w = Self::new();
+        for s in &steps[steps.len().saturating_sub(WINDOW)..] {
+            w.push(*s);
+        }
+        w
     }
 
     /// Append an encoded step, dropping the oldest when full.

@@ -74,11 +74,7 @@ impl EncoderConfig {
     ///
     /// # Errors
     /// See [`super::Scale::encode`]; indices 0–13 name the offending field.
-    pub fn encode_strategic(
-        &self,
-        s: &StrategicObs,
-        app: &AppContext,
-    ) -> Result<[f32; 14], InferError> {
+    pub fn encode_strategic(&self, s: &StrategicObs, app: &AppContext) -> Result<[f32; 14], InferError> {
         let a = encode_all(&self.strategic, &s.to_array(), 0)?;
         let b = encode_all(&self.app, &app.to_array(), STRATEGIC_FEATURES as u16)?;
         let mut out = [0.0; 14];

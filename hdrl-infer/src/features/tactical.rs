@@ -60,11 +60,7 @@ impl EncoderConfig {
     ///
     /// # Errors
     /// See [`super::Scale::encode`]; indices 14–20 name a metric, 9 the trend, 13 the SLA.
-    pub fn encode_tactical(
-        &self,
-        t: &TacticalObs,
-        ctx: &TacticalContext,
-    ) -> Result<[f32; 11], InferError> {
+    pub fn encode_tactical(&self, t: &TacticalObs, ctx: &TacticalContext) -> Result<[f32; 11], InferError> {
         let mut raw = t.to_array();
         if !ctx.sla_ms.is_finite() {
             return Err(InferError::NonFiniteInput { index: 13 });

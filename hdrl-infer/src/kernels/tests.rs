@@ -58,9 +58,7 @@ const SHAPES: [(usize, usize); 33] = [
 
 /// A tiny deterministic generator so the suite needs no dev-dependency.
 fn lcg(state: &mut u64) -> f32 {
-    *state = state
-        .wrapping_mul(6364136223846793005)
-        .wrapping_add(1442695040888963407);
+    *state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
     ((*state >> 40) as f32 / (1u64 << 24) as f32) * 2.0 - 1.0
 }
 
@@ -75,10 +73,7 @@ fn matvec_f32_matches_f64_reference_for_odd_shapes() {
             let mut y = std::vec![0.0; cols];
             (k.matvec_f32)(&w, &b, &x, &mut y);
             for c in 0..cols {
-                let want: f64 = b[c] as f64
-                    + (0..rows)
-                        .map(|r| x[r] as f64 * w[r * cols + c] as f64)
-                        .sum::<f64>();
+                let want: f64 = b[c] as f64 + (0..rows).map(|r| x[r] as f64 * w[r * cols + c] as f64).sum::<f64>();
                 assert!(
                     (y[c] as f64 - want).abs() < 1e-5 * (rows as f64).sqrt() + 1e-6,
                     "{:?} {rows}x{cols} col {c}: {} vs {want}",
@@ -108,9 +103,7 @@ fn matvec_i8_is_exact_for_extreme_values() {
     let mut s = 3;
     // The i8 matrix is output-major: `rows` outputs of `cols` inputs.
     for &(cols, rows) in &SHAPES {
-        let mut w: std::vec::Vec<i8> = (0..rows * cols)
-            .map(|_| (lcg(&mut s) * 127.0) as i8)
-            .collect();
+        let mut w: std::vec::Vec<i8> = (0..rows * cols).map(|_| (lcg(&mut s) * 127.0) as i8).collect();
         let mut x: std::vec::Vec<i8> = (0..cols).map(|_| (lcg(&mut s) * 127.0) as i8).collect();
         // Worst case for saturating instructions: every product at ±127·127.
         if rows > 1 {
@@ -133,18 +126,9 @@ fn matvec_i8_is_exact_for_minus_128_inputs() {
     // Quantised activations stop at ±127, but the contract allows any x: |−128| = 128 still
     // fits the unsigned operand of the SIMD dot products.
     for &(cols, rows) in &SHAPES {
-        let w: std::vec::Vec<i8> = (0..rows * cols)
-            .map(|i| {
-                if i % 3 == 0 {
-                    -127
-                } else {
-                    127 - (i % 7) as i8
-                }
-            })
-            .collect();
-        let x: std::vec::Vec<i8> = (0..cols)
-            .map(|c| if c % 5 == 4 { 0 } else { -128 })
-            .collect();
+        let w: std::vec::Vec<i8> =
+            (0..rows * cols).map(|i| if i % 3 == 0 { -127 } else { 127 - (i % 7) as i8 }).collect();
+        let x: std::vec::Vec<i8> = (0..cols).map(|c| if c % 5 == 4 { 0 } else { -128 }).collect();
         assert_matvec_i8_exact(&w, &x, rows);
     }
 }
@@ -185,23 +169,14 @@ fn quantize_i8_is_bit_identical_to_quantize_vec() {
 
 #[test]
 fn activations_handle_tails_and_special_values() {
-    let special = [
-        0.0f32, -0.0, 1e-30, -1e-30, 1e-4, -1e-4, 87.5, -87.5, 200.0, -200.0, 1e30, -1e30,
-    ];
+    let special = [0.0f32, -0.0, 1e-30, -1e-30, 1e-4, -1e-4, 87.5, -87.5, 200.0, -200.0, 1e30, -1e30];
     for len in 0..=special.len() {
         for k in tables() {
-            for (f, g) in [
-                (k.sigmoid, crate::math::sigmoid as fn(f32) -> f32),
-                (k.tanh, crate::math::tanh),
-            ] {
+            for (f, g) in [(k.sigmoid, crate::math::sigmoid as fn(f32) -> f32), (k.tanh, crate::math::tanh)] {
                 let mut a = special[..len].to_vec();
                 f(&mut a);
                 for (v, &x) in a.iter().zip(&special) {
-                    assert!(
-                        (v - g(x)).abs() < 1e-6,
-                        "{:?} len {len} at {x}: {v}",
-                        k.tier
-                    );
+                    assert!((v - g(x)).abs() < 1e-6, "{:?} len {len} at {x}: {v}", k.tier);
                 }
             }
         }
@@ -209,11 +184,7 @@ fn activations_handle_tails_and_special_values() {
     for k in tables() {
         let mut a = [f32::NAN; 9];
         (k.sigmoid)(&mut a);
-        assert!(
-            a.iter().all(|v| v.is_nan()),
-            "{:?} sigmoid(NaN) {a:?}",
-            k.tier
-        );
+        assert!(a.iter().all(|v| v.is_nan()), "{:?} sigmoid(NaN) {a:?}", k.tier);
         let mut a = [f32::NAN; 9];
         (k.tanh)(&mut a);
         assert!(a.iter().all(|v| v.is_nan()), "{:?} tanh(NaN) {a:?}", k.tier);

@@ -131,13 +131,7 @@ unsafe fn avx2_matvec_f32_tf(w: &[f32], b: &[f32], x: &[f32], y: &mut [f32]) {
 /// As [`avx2_matvec_f32_tf`], and `j + 8 * N <= y.len()`.
 #[target_feature(enable = "avx2,fma")]
 #[inline]
-unsafe fn avx2_matvec_f32_8n<const N: usize>(
-    w: &[f32],
-    b: &[f32],
-    x: &[f32],
-    y: &mut [f32],
-    j: usize,
-) {
+unsafe fn avx2_matvec_f32_8n<const N: usize>(w: &[f32], b: &[f32], x: &[f32], y: &mut [f32], j: usize) {
     let cols = y.len();
     debug_assert!(j + 8 * N <= cols && b.len() == cols && w.len() == x.len() * cols);
     let mut acc = [_mm256_setzero_ps(); N];
@@ -170,10 +164,7 @@ unsafe fn avx2_matvec_f32_8n<const N: usize>(
 unsafe fn avx2_matvec_f32_tail(w: &[f32], b: &[f32], x: &[f32], y: &mut [f32], j: usize) {
     let cols = y.len();
     let rem = (cols - j) as i32;
-    let mask = _mm256_cmpgt_epi32(
-        _mm256_set1_epi32(rem),
-        _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7),
-    );
+    let mask = _mm256_cmpgt_epi32(_mm256_set1_epi32(rem), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
     // SAFETY: masked lanes are neither read nor written (and cannot fault); the enabled lanes
     // are columns j .. cols of b, y and each row r < x.len() of w.
     unsafe {
@@ -353,13 +344,7 @@ unsafe fn matvec_i8_body<D: DotI8>(w: &[i8], x: &[i8], acc: &mut [i32]) {
     }
     let nonneg = x.iter().fold(0u8, |a, &v| a | v as u8) & 0x80 == 0;
     // SAFETY: the caller's contract, passed on.
-    unsafe {
-        if nonneg {
-            matvec_i8_rows::<D, false>(w, x, acc)
-        } else {
-            matvec_i8_rows::<D, true>(w, x, acc)
-        }
-    }
+    unsafe { if nonneg { matvec_i8_rows::<D, false>(w, x, acc) } else { matvec_i8_rows::<D, true>(w, x, acc) } }
 }
 
 /// # Safety
@@ -396,10 +381,7 @@ unsafe fn matvec_i8_rows<D: DotI8, const SIGNED: bool>(w: &[i8], x: &[i8], acc: 
         let narrow = if cols <= 16 {
             let fwd16 = _mm_loadu_si128(xtp.add(32).cast());
             let bwd16 = _mm_loadu_si128(xtp.add(16 + cols).cast());
-            Some((
-                _mm256_set_m128i(fwd16, fwd16),
-                _mm256_set_m128i(bwd16, bwd16),
-            ))
+            Some((_mm256_set_m128i(fwd16, fwd16), _mm256_set_m128i(bwd16, bwd16)))
         } else {
             None
         };
@@ -430,8 +412,7 @@ unsafe fn matvec_i8_rows<D: DotI8, const SIGNED: bool>(w: &[i8], x: &[i8], acc: 
                     let z = _mm256_setzero_si256();
                     let h = _mm256_hadd_epi32(D::dot(z, a0, b0), D::dot(z, a1, b1));
                     // [r0 r1 r4 r5 | r2 r3 r6 r7] → [r0 … r7]
-                    let h =
-                        _mm256_permutevar8x32_epi32(h, _mm256_setr_epi32(0, 1, 4, 5, 2, 3, 6, 7));
+                    let h = _mm256_permutevar8x32_epi32(h, _mm256_setr_epi32(0, 1, 4, 5, 2, 3, 6, 7));
                     _mm256_storeu_si256(acc.as_mut_ptr().add(o).cast(), h);
                     o += 8;
                     continue;
@@ -504,15 +485,9 @@ unsafe fn matvec_i8_rows<D: DotI8, const SIGNED: bool>(w: &[i8], x: &[i8], acc: 
             }
             if tail > 0 {
                 let (wv, xv) = if fwd(r) {
-                    (
-                        _mm256_loadu_si256(wp.add(r * cols + 32 * full).cast()),
-                        x_fwd,
-                    )
+                    (_mm256_loadu_si256(wp.add(r * cols + 32 * full).cast()), x_fwd)
                 } else if bwd(r) {
-                    (
-                        _mm256_loadu_si256(wp.add((r + 1) * cols - 32).cast()),
-                        x_bwd,
-                    )
+                    (_mm256_loadu_si256(wp.add((r + 1) * cols - 32).cast()), x_bwd)
                 } else {
                     (load_i8_32_padded(w, r * cols + 32 * full), x_fwd)
                 };
@@ -596,33 +571,18 @@ unsafe fn avx2_quantize_i8_tf(x: &[f32], out: &mut [i8]) -> f32 {
 #[inline]
 fn avx2_exp_f32_8(x: __m256) -> __m256 {
     // max/min return their second operand when one is NaN, so NaN passes through.
-    let x = _mm256_min_ps(
-        _mm256_set1_ps(88.0),
-        _mm256_max_ps(_mm256_set1_ps(-87.0), x),
-    );
+    let x = _mm256_min_ps(_mm256_set1_ps(88.0), _mm256_max_ps(_mm256_set1_ps(-87.0), x));
     let magic = _mm256_set1_ps(12_582_912.0);
     let t = _mm256_fmadd_ps(x, _mm256_set1_ps(core::f32::consts::LOG2_E), magic);
     let n = _mm256_sub_ps(t, magic);
     let r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693_359_4), x);
     let r = _mm256_fnmadd_ps(n, _mm256_set1_ps(-2.121_944_4e-4), r);
     let mut p = _mm256_set1_ps(1.987_569_1e-4);
-    for c in [
-        1.398_199_9e-3,
-        8.333_452e-3,
-        4.166_579_6e-2,
-        1.666_666_5e-1,
-        0.5,
-    ] {
+    for c in [1.398_199_9e-3, 8.333_452e-3, 4.166_579_6e-2, 1.666_666_5e-1, 0.5] {
         p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(c));
     }
-    let p = _mm256_add_ps(
-        _mm256_fmadd_ps(p, _mm256_mul_ps(r, r), r),
-        _mm256_set1_ps(1.0),
-    );
-    let e = _mm256_slli_epi32::<23>(_mm256_add_epi32(
-        _mm256_cvtps_epi32(n),
-        _mm256_set1_epi32(127),
-    ));
+    let p = _mm256_add_ps(_mm256_fmadd_ps(p, _mm256_mul_ps(r, r), r), _mm256_set1_ps(1.0));
+    let e = _mm256_slli_epi32::<23>(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)));
     _mm256_mul_ps(p, _mm256_castsi256_ps(e))
 }
 

@@ -1,9 +1,9 @@
 //! f32 fully connected layer.
 
 use super::{Linear, Part, all_finite, xavier};
-use crate::rng::SplitMix64;
 use crate::kernels::Kernels;
 use crate::payload::{Exhausted, Reader, Writer};
+use crate::rng::SplitMix64;
 
 /// `y = Wᵀ x + b` with `W` stored input-major (`w[i][o]`), the layout burn's `Linear` uses,
 /// so export is a straight copy and the kernel streams rows of outputs.

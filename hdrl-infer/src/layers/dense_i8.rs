@@ -1,10 +1,10 @@
 //! int8 twin of [`super::Dense`].
 
 use super::{Dense, Linear, Part, all_finite, xavier};
-use crate::rng::SplitMix64;
 use crate::kernels::Kernels;
 use crate::payload::{Exhausted, Reader, Writer};
 use crate::quant;
+use crate::rng::SplitMix64;
 
 /// `y_o = s_o · s_x · Σ_i q_w[o][i] · q_x[i] + b_o`: int8 weights stored output-major with one
 /// symmetric scale per output channel; the input is quantised per call (see [`crate::quant`]).
@@ -33,7 +33,6 @@ impl<const I: usize, const O: usize> DenseI8<I, O> {
         const { assert!(I > 0 && O > 0, "DenseI8 needs non-zero dimensions") }
         Self { w: [[0; I]; O], scale: [1.0; O], b: [0.0; O] }
     }
-
 }
 
 impl<const I: usize, const O: usize> Part for DenseI8<I, O> {

@@ -1,8 +1,8 @@
 //! Layer normalisation.
 
 use super::{Part, all_finite};
-use crate::rng::SplitMix64;
 use crate::payload::{Exhausted, Reader, Writer};
+use crate::rng::SplitMix64;
 
 /// burn's default epsilon, which the trainer uses too.
 pub const EPS: f32 = 1e-5;

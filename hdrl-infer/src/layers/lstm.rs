@@ -1,9 +1,9 @@
 //! One LSTM layer.
 
 use super::{F32, Linear, Part, Precision};
-use crate::rng::SplitMix64;
 use crate::kernels::Kernels;
 use crate::payload::{Exhausted, Reader, Writer};
+use crate::rng::SplitMix64;
 
 /// Gate order in [`LstmLayer`] and in weight payloads (burn's parameter order).
 pub const GATES: [&str; 4] = ["input", "forget", "output", "cell"];
@@ -47,15 +47,8 @@ impl<P: Precision, const I: usize, const H: usize> LstmLayer<P, I, H> {
     /// Uses `T · 4 · H` floats of stack for the input transforms (12 KB for the forecaster's
     /// second layer).
     #[inline]
-    pub(crate) fn sequence<const T: usize>(
-        &self,
-        k: &Kernels,
-        xs: &[[f32; I]; T],
-        h: &mut [f32; H],
-        c: &mut [f32; H],
-    ) {
-        let px: [_; T] =
-            core::array::from_fn(|t| <P::Linear<I, H> as Linear<I, H>>::prepare_with(k, &xs[t]));
+    pub(crate) fn sequence<const T: usize>(&self, k: &Kernels, xs: &[[f32; I]; T], h: &mut [f32; H], c: &mut [f32; H]) {
+        let px: [_; T] = core::array::from_fn(|t| <P::Linear<I, H> as Linear<I, H>>::prepare_with(k, &xs[t]));
         let mut gx = [[[0.0f32; H]; 4]; T]; // [step, gate, hidden]
         for (g, wx) in self.x.iter().enumerate() {
             for (gt, p) in gx.iter_mut().zip(&px) {
@@ -95,12 +88,10 @@ impl<P: Precision, const I: usize, const H: usize> LstmLayer<P, I, H> {
 }
 
 impl<P: Precision, const I: usize, const H: usize> Part for LstmLayer<P, I, H> {
-    const ZERO: Self = Self {
-        x: [const { <P::Linear<I, H> as Part>::ZERO }; 4],
-        h: [const { <P::Linear<H, H> as Part>::ZERO }; 4],
-    };
-    const PAYLOAD_BYTES: usize = 4
-        * (<P::Linear<I, H> as Part>::PAYLOAD_BYTES + <P::Linear<H, H> as Part>::PAYLOAD_BYTES);
+    const ZERO: Self =
+        Self { x: [const { <P::Linear<I, H> as Part>::ZERO }; 4], h: [const { <P::Linear<H, H> as Part>::ZERO }; 4] };
+    const PAYLOAD_BYTES: usize =
+        4 * (<P::Linear<I, H> as Part>::PAYLOAD_BYTES + <P::Linear<H, H> as Part>::PAYLOAD_BYTES);
     type Twin = LstmLayer<F32, I, H>;
 
     /// Gate by gate: input transform, then hidden transform.

@@ -8,10 +8,10 @@ mod lstm;
 
 pub use dense::Dense;
 pub use dense_i8::DenseI8;
-pub use layer_norm::LayerNorm;
 pub use dense_i8::QuantVec;
-pub use lstm::{GATES, LstmLayer};
 pub use layer_norm::EPS as LAYER_NORM_EPS;
+pub use layer_norm::LayerNorm;
+pub use lstm::{GATES, LstmLayer};
 
 use crate::kernels::Kernels;
 use crate::payload::{Exhausted, Reader, Writer};

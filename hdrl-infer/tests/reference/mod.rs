@@ -54,9 +54,9 @@ pub fn quantise_ref(x: &[f64]) -> (Vec<i32>, f64) {
 impl RefLinear {
     pub fn apply(&self, x: &[f64]) -> Vec<f64> {
         match self {
-            RefLinear::F { w, b } => (0..b.len())
-                .map(|o| b[o] + (0..x.len()).map(|i| x[i] * w[i][o]).sum::<f64>())
-                .collect(),
+            RefLinear::F { w, b } => {
+                (0..b.len()).map(|o| b[o] + (0..x.len()).map(|i| x[i] * w[i][o]).sum::<f64>()).collect()
+            }
             RefLinear::Q { q, s, b } => {
                 let (xq, sx) = quantise_ref(x);
                 (0..b.len())

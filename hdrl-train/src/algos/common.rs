@@ -16,7 +16,7 @@ use rand::rngs::StdRng;
 /// A generator derived from the run seed and a counter (update, epoch, round), so a resumed
 /// run draws exactly what an uninterrupted one would without saving generator state.
 pub fn derived_rng(seed: u64, k: u64) -> StdRng {
-    StdRng::seed_from_u64(crate::workload::mix(seed ^ crate::workload::mix(k.wrapping_add(0xA11CE))))
+    StdRng::seed_from_u64(hdrl_infer::rng::mix(seed ^ hdrl_infer::rng::mix(k.wrapping_add(0xA11CE))))
 }
 
 struct GradSqSum<'a, B: AutodiffBackend> {

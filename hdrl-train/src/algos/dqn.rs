@@ -6,18 +6,21 @@ use std::time::Instant;
 
 use anyhow::Result;
 use burn::module::AutodiffModule;
-use burn::nn::loss::{HuberLossConfig, Reduction};
+use burn::nn::loss::{HuberLoss, HuberLossConfig, Reduction};
 use burn::nn::{Dropout, DropoutConfig, LayerNorm, LayerNormConfig, Linear, LinearConfig};
 use burn::optim::{AdamConfig, GradientsParams, Optimizer};
 use burn::prelude::*;
 use burn::tensor::activation::relu;
 use burn::tensor::backend::AutodiffBackend;
+use hdrl_infer::models::Q_BOUND;
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 
-use super::common::{clip_global_norm, derived_rng, load_checkpoint, materialize, save_checkpoint, soft_update, to_vec};
-use crate::env::{Env, StrategicEnv};
-use crate::run::Progress;
+use super::common::{
+    clip_global_norm, derived_rng, load_checkpoint, materialize, save_checkpoint, soft_update, to_vec,
+};
+use crate::output::progress::Progress;
+use crate::sim::env::{Env, StrategicEnv};
 
 /// DQN hyper-parameters (defaults from the research; all overridable from a config file).
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -43,8 +46,6 @@ pub struct DqnConfig {
     pub grad_clip: f64,
     /// Huber loss threshold.
     pub huber_delta: f32,
-    /// Q-values are clamped to ±this (as the research did).
-    pub q_bound: f32,
     /// Dropout in the encoders (training only).
     pub dropout: f64,
     /// Total environment steps.
@@ -68,7 +69,6 @@ impl Default for DqnConfig {
             tau: 0.005,
             grad_clip: 1.0,
             huber_delta: 1.0,
-            q_bound: hdrl_infer::models::Q_BOUND,
             dropout: 0.1,
             steps: 20_000,
             warmup: 500,
@@ -101,7 +101,6 @@ pub struct QNet<B: Backend> {
     /// Output.
     pub out: Linear<B>,
     drop: Dropout,
-    q_bound: f32,
 }
 
 impl<B: Backend> QNet<B> {
@@ -118,7 +117,6 @@ impl<B: Backend> QNet<B> {
             h2: LinearConfig::new(64, 32).init(device),
             out: LinearConfig::new(32, 3).init(device),
             drop: DropoutConfig::new(cfg.dropout).init(),
-            q_bound: cfg.q_bound,
         };
         materialize(&m);
         m
@@ -136,7 +134,9 @@ impl<B: Backend> QNet<B> {
         let c = Tensor::cat(vec![s, a], 1); // [b, 96]
         let h = relu(self.h1.forward(c));
         let h = relu(self.h2.forward(h));
-        self.out.forward(h).clamp(-self.q_bound, self.q_bound)
+        // Q-values are clamped to ±Q_BOUND, as the research did; hdrl-infer clamps to the same
+        // constant, so the exported network agrees with this one.
+        self.out.forward(h).clamp(-Q_BOUND, Q_BOUND)
     }
 }
 
@@ -246,7 +246,12 @@ fn greedy<B: Backend>(model: &QNet<B>, s: &[f32; 14], device: &B::Device) -> usi
 }
 
 /// Greedy mean daily reward over every app and day of a validation environment.
-pub fn evaluate<B: Backend>(model: &QNet<B>, env: &StrategicEnv<'_>, tab_days: (usize, usize), device: &B::Device) -> f64 {
+pub fn evaluate<B: Backend>(
+    model: &QNet<B>,
+    env: &StrategicEnv<'_>,
+    tab_days: (usize, usize),
+    device: &B::Device,
+) -> f64 {
     let mut sum = 0.0;
     let mut n = 0usize;
     for &app in env.apps() {
@@ -273,6 +278,112 @@ pub fn evaluate_random(env: &StrategicEnv<'_>, days: (usize, usize)) -> f64 {
         }
     }
     if n == 0 { 0.0 } else { sum / n as f64 }
+}
+
+// ALGO LOGIC: one Double DQN step on a minibatch from the replay buffer.
+/// One gradient step; the loss, or `None` when the loss or the gradients are not finite (the
+/// batch is skipped).
+#[allow(clippy::too_many_arguments)]
+fn learn<B: AutodiffBackend>(
+    model: QNet<B>,
+    target: &QNet<B::InnerBackend>,
+    optim: &mut impl Optimizer<QNet<B>, B>,
+    huber: &HuberLoss,
+    replay: &Replay,
+    cfg: &DqnConfig,
+    rng: &mut impl Rng,
+    device: &B::Device,
+) -> (QNet<B>, Option<f64>) {
+    // Sample a minibatch.
+    let n = cfg.batch;
+    let (mut xs, mut xs2, mut acts, mut rs, mut nd) = (
+        Vec::with_capacity(n * 14),
+        Vec::with_capacity(n * 14),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+    );
+    for _ in 0..n {
+        let t = replay.items[rng.random_range(0..replay.len())];
+        xs.extend_from_slice(&t.s);
+        xs2.extend_from_slice(&t.s2);
+        acts.push(t.a as i64);
+        rs.push(t.r);
+        nd.push(if t.done { 0.0f32 } else { 1.0 });
+    }
+    let x = Tensor::<B, 2>::from_data(TensorData::new(xs, [n, 14]), device);
+    let x2 = Tensor::<B::InnerBackend, 2>::from_data(TensorData::new(xs2, [n, 14]), device);
+    // Double DQN: the online network picks the next action, the target network values it.
+    let a_next = model.valid().forward(x2.clone()).argmax(1); // [n, 1]
+    let q_next = target.forward(x2).gather(1, a_next); // [n, 1]
+    let r_t = Tensor::<B::InnerBackend, 2>::from_data(TensorData::new(rs, [n, 1]), device);
+    let nd_t = Tensor::<B::InnerBackend, 2>::from_data(TensorData::new(nd, [n, 1]), device);
+    let y = (r_t + nd_t * q_next.mul_scalar(cfg.gamma)).clamp(-Q_BOUND, Q_BOUND);
+    let y = Tensor::<B, 2>::from_inner(y);
+    let a_t = Tensor::<B, 2, Int>::from_data(TensorData::new(acts, [n, 1]), device);
+    let q = model.forward(x).gather(1, a_t);
+    let loss = huber.forward(q, y, Reduction::Mean);
+    let lv = loss.clone().into_scalar().elem::<f64>();
+    if !lv.is_finite() {
+        return (model, None);
+    }
+    let mut grads = GradientsParams::from_grads(loss.backward(), &model);
+    if clip_global_norm::<B, _>(&model, &mut grads, cfg.grad_clip).is_none() {
+        return (model, None);
+    }
+    (optim.step(cfg.lr, model, grads), Some(lv))
+}
+
+// ALGO LOGIC: one round of ε-greedy environment steps, learning from the replay buffer once
+// it holds `warmup` transitions.
+/// Returns the model, the target network, the episode returns and the losses of the round.
+#[allow(clippy::too_many_arguments)]
+fn round<B: AutodiffBackend, O: Optimizer<QNet<B>, B>>(
+    mut model: QNet<B>,
+    mut target: QNet<B::InnerBackend>,
+    optim: &mut O,
+    env: &mut StrategicEnv<'_>,
+    st: &mut State,
+    cfg: &DqnConfig,
+    huber: &HuberLoss,
+    rng: &mut impl Rng,
+    device: &B::Device,
+    bar: &indicatif::ProgressBar,
+) -> (QNet<B>, QNet<B::InnerBackend>, Vec<f64>, Vec<f64>) {
+    let mut s = env.reset();
+    let (mut ep_ret, mut rets, mut losses) = (0.0f64, Vec::new(), Vec::new());
+    let round_end = (st.step + cfg.round).min(cfg.steps);
+    while st.step < round_end {
+        let eps = cfg.eps_end + (cfg.eps_start - cfg.eps_end) * (-(st.step as f64) / cfg.eps_decay_steps).exp();
+        let a = if rng.random::<f64>() < eps { rng.random_range(0..3) } else { greedy(&model.valid(), &s, device) };
+        let (s2, r, done) = env.step(a);
+        let r = r.clamp(-hdrl_infer::reward::CLIP, hdrl_infer::reward::CLIP);
+        if !st.replay.push(Transition { s, a: a as u8, r, s2, done }) {
+            st.nan_transitions += 1;
+        }
+        ep_ret += r as f64;
+        s = if done {
+            rets.push(ep_ret);
+            ep_ret = 0.0;
+            env.reset()
+        } else {
+            s2
+        };
+        st.step += 1;
+        bar.inc(1);
+        if st.replay.len() < cfg.warmup.max(cfg.batch) {
+            continue;
+        }
+        let (m, lv) = learn(model, &target, optim, huber, &st.replay, cfg, rng, device);
+        model = m;
+        let Some(lv) = lv else {
+            st.nan_skips += 1;
+            continue;
+        };
+        target = soft_update(target, &model.valid(), cfg.tau);
+        losses.push(lv);
+    }
+    (model, target, rets, losses)
 }
 
 /// Train. `ckpt` holds the resumable checkpoint; an existing one is resumed.
@@ -323,74 +434,15 @@ pub fn train<B: AutodiffBackend>(
     // ALGO LOGIC: training loop, one round at a time.
     while st.step < cfg.steps {
         let t0 = Instant::now();
-        let round = (st.step / cfg.round.max(1)) as u64;
-        let mut rng = derived_rng(seed, round);
+        let round_index = (st.step / cfg.round.max(1)) as u64;
+        let mut rng = derived_rng(seed, round_index);
         env.reseed(rng.random());
         // The backend's generator (dropout masks) restarts from the round's stream too, so a
         // run resumed from a checkpoint draws the masks an uninterrupted run draws.
         B::seed(device, rng.random());
-        let mut s = env.reset();
-        let (mut ep_ret, mut rets, mut losses) = (0.0f64, Vec::new(), Vec::new());
-        let round_end = (st.step + cfg.round).min(cfg.steps);
         let start_step = st.step;
-        while st.step < round_end {
-            let eps = cfg.eps_end + (cfg.eps_start - cfg.eps_end) * (-(st.step as f64) / cfg.eps_decay_steps).exp();
-            let a = if rng.random::<f64>() < eps { rng.random_range(0..3) } else { greedy(&model.valid(), &s, device) };
-            let (s2, r, done) = env.step(a);
-            let r = r.clamp(-hdrl_infer::reward::CLIP, hdrl_infer::reward::CLIP);
-            if !st.replay.push(Transition { s, a: a as u8, r, s2, done }) {
-                st.nan_transitions += 1;
-            }
-            ep_ret += r as f64;
-            s = if done {
-                rets.push(ep_ret);
-                ep_ret = 0.0;
-                env.reset()
-            } else {
-                s2
-            };
-            st.step += 1;
-            bar.inc(1);
-            if st.replay.len() < cfg.warmup.max(cfg.batch) {
-                continue;
-            }
-            // Sample a minibatch.
-            let n = cfg.batch;
-            let (mut xs, mut xs2, mut acts, mut rs, mut nd) = (Vec::with_capacity(n * 14), Vec::with_capacity(n * 14), Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n));
-            for _ in 0..n {
-                let t = st.replay.items[rng.random_range(0..st.replay.len())];
-                xs.extend_from_slice(&t.s);
-                xs2.extend_from_slice(&t.s2);
-                acts.push(t.a as i64);
-                rs.push(t.r);
-                nd.push(if t.done { 0.0f32 } else { 1.0 });
-            }
-            let x = Tensor::<B, 2>::from_data(TensorData::new(xs, [n, 14]), device);
-            let x2 = Tensor::<B::InnerBackend, 2>::from_data(TensorData::new(xs2, [n, 14]), device);
-            // Double DQN: the online network picks the next action, the target network values it.
-            let a_next = model.valid().forward(x2.clone()).argmax(1); // [n, 1]
-            let q_next = target.forward(x2).gather(1, a_next); // [n, 1]
-            let r_t = Tensor::<B::InnerBackend, 2>::from_data(TensorData::new(rs, [n, 1]), device);
-            let nd_t = Tensor::<B::InnerBackend, 2>::from_data(TensorData::new(nd, [n, 1]), device);
-            let y = (r_t + nd_t * q_next.mul_scalar(cfg.gamma)).clamp(-cfg.q_bound, cfg.q_bound);
-            let y = Tensor::<B, 2>::from_inner(y);
-            let a_t = Tensor::<B, 2, Int>::from_data(TensorData::new(acts, [n, 1]), device);
-            let q = model.forward(x).gather(1, a_t);
-            let loss = huber.forward(q, y, Reduction::Mean);
-            let lv = loss.clone().into_scalar().elem::<f64>();
-            if !lv.is_finite() {
-                st.nan_skips += 1;
-                continue;
-            }
-            let mut grads = GradientsParams::from_grads(loss.backward(), &model);
-            if clip_global_norm::<B, _>(&model, &mut grads, cfg.grad_clip).is_none() {
-                st.nan_skips += 1;
-                continue;
-            }
-            model = optim.step(cfg.lr, model, grads);
-            target = soft_update(target, &model.valid(), cfg.tau);
-            losses.push(lv);
-        }
+        let (m, t, rets, losses) = round(model, target, &mut optim, env, &mut st, cfg, &huber, &mut rng, device, &bar);
+        (model, target) = (m, t);
         // Validation and model selection on validation days only.
         let val = evaluate(&model.valid(), val_env, val_days, device);
         if val > st.best_val {

@@ -17,7 +17,8 @@ use rand::Rng;
 use serde::{Deserialize, Serialize};
 
 use super::common::{clip_global_norm, derived_rng, load_checkpoint, materialize, save_checkpoint, to_vec};
-use crate::run::Progress;
+use crate::data::windows::{WindowSet, WindowSource, sample};
+use crate::output::progress::Progress;
 
 /// LSTM hyper-parameters (defaults from the research; all overridable from a config file).
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -114,57 +115,6 @@ pub fn asymmetric_mse<B: Backend>(pred: Tensor<B, 2>, target: Tensor<B, 2>, unde
     (w * e.square()).mean()
 }
 
-/// Where training windows come from: encoded 12-step windows and the encoded next step's
-/// (rate, memory, CPU).
-pub trait WindowSource {
-    /// Number of series.
-    fn series(&self) -> usize;
-    /// Sampling weight of a series (0 = never sampled).
-    fn weight(&self, s: usize) -> f64;
-    /// Valid window start steps of a series for a split, `[lo, hi)`.
-    fn range(&self, s: usize, split: Part) -> (usize, usize);
-    /// The window starting at `start` and its target (the step right after it).
-    fn window(&self, s: usize, start: usize) -> ([[f32; OPERATIONAL_FEATURES]; WINDOW], [f32; 3]);
-}
-
-/// Which part of the data.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Part {
-    /// Training windows.
-    Train,
-    /// Validation windows (model selection, early stopping).
-    Val,
-}
-
-/// Sample `n` windows (series by weight, start uniform) from a part.
-pub fn sample<S: WindowSource + ?Sized>(src: &S, part: Part, n: usize, rng: &mut impl Rng) -> (Vec<f32>, Vec<f32>) {
-    let ws: Vec<f64> = (0..src.series())
-        .map(|s| {
-            let (lo, hi) = src.range(s, part);
-            if hi > lo { src.weight(s) } else { 0.0 }
-        })
-        .collect();
-    let total: f64 = ws.iter().sum();
-    let (mut xs, mut ys) = (Vec::with_capacity(n * WINDOW * OPERATIONAL_FEATURES), Vec::with_capacity(n * 3));
-    if total <= 0.0 {
-        return (xs, ys);
-    }
-    for _ in 0..n {
-        let mut u = rng.random::<f64>() * total;
-        let mut s = 0;
-        while s + 1 < ws.len() && u >= ws[s] {
-            u -= ws[s];
-            s += 1;
-        }
-        let (lo, hi) = src.range(s, part);
-        let start = rng.random_range(lo..hi.max(lo + 1));
-        let (w, y) = src.window(s, start);
-        xs.extend(w.iter().flatten());
-        ys.extend(y);
-    }
-    (xs, ys)
-}
-
 /// One history record (JSON).
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct LstmRecord {
@@ -216,8 +166,14 @@ pub fn predict<B: Backend>(model: &ForecastNet<B>, xs: &[f32], device: &B::Devic
 }
 
 /// Validation loss of a model on the fixed validation windows of a run with this seed.
-pub fn val_loss<B: Backend, S: WindowSource + ?Sized>(model: &ForecastNet<B>, src: &S, cfg: &ForecastConfig, seed: u64, device: &B::Device) -> f64 {
-    let (vx, vy) = sample(src, Part::Val, cfg.val_windows, &mut derived_rng(seed, u64::MAX));
+pub fn val_loss<B: Backend, S: WindowSource + ?Sized>(
+    model: &ForecastNet<B>,
+    src: &S,
+    cfg: &ForecastConfig,
+    seed: u64,
+    device: &B::Device,
+) -> f64 {
+    let (vx, vy) = sample(src, WindowSet::Val, cfg.val_windows, &mut derived_rng(seed, u64::MAX));
     let n = vy.len() / 3;
     if n == 0 {
         return f64::NAN;
@@ -226,6 +182,68 @@ pub fn val_loss<B: Backend, S: WindowSource + ?Sized>(model: &ForecastNet<B>, sr
     let pred = Tensor::<B, 2>::from_data(TensorData::new(p, [n, 3]), device);
     let y = Tensor::<B, 2>::from_data(TensorData::new(vy, [n, 3]), device);
     asymmetric_mse(pred, y, cfg.under_weight).into_scalar().elem::<f64>()
+}
+
+// ALGO LOGIC: one epoch of sampled minibatches.
+/// Train on `cfg.batches_per_epoch` minibatches; returns the model and the finite losses.
+#[allow(clippy::too_many_arguments)]
+fn train_epoch<B: AutodiffBackend, S: WindowSource + ?Sized>(
+    mut model: ForecastNet<B>,
+    optim: &mut impl Optimizer<ForecastNet<B>, B>,
+    src: &S,
+    cfg: &ForecastConfig,
+    lr: f64,
+    rng: &mut impl Rng,
+    nan_skips: &mut usize,
+    device: &B::Device,
+) -> (ForecastNet<B>, Vec<f64>) {
+    let mut losses = Vec::new();
+    for _ in 0..cfg.batches_per_epoch {
+        let (xs, ys) = sample(src, WindowSet::Train, cfg.batch, rng);
+        let n = ys.len() / 3;
+        if n == 0 {
+            break;
+        }
+        let x = Tensor::<B, 3>::from_data(TensorData::new(xs, [n, WINDOW, OPERATIONAL_FEATURES]), device);
+        let y = Tensor::<B, 2>::from_data(TensorData::new(ys, [n, 3]), device);
+        let loss = asymmetric_mse(model.forward(x), y, cfg.under_weight);
+        let lv = loss.clone().into_scalar().elem::<f64>();
+        if !lv.is_finite() {
+            *nan_skips += 1;
+            continue;
+        }
+        let mut grads = GradientsParams::from_grads(loss.backward(), &model);
+        if clip_global_norm::<B, _>(&model, &mut grads, cfg.grad_clip).is_none() {
+            *nan_skips += 1;
+            continue;
+        }
+        model = optim.step(lr, model, grads);
+        losses.push(lv);
+    }
+    (model, losses)
+}
+
+impl State {
+    /// Reduce-on-plateau and early stopping after an epoch with validation loss `val`;
+    /// whether it is the best so far.
+    fn after_epoch(&mut self, val: f64, cfg: &ForecastConfig) -> bool {
+        if val < self.best_val - 1e-9 {
+            self.best_val = val;
+            self.since_best = 0;
+            self.since_drop = 0;
+            return true;
+        }
+        self.since_best += 1;
+        self.since_drop += 1;
+        if self.since_drop >= cfg.plateau_patience {
+            self.lr *= cfg.plateau_factor;
+            self.since_drop = 0;
+        }
+        if self.since_best >= cfg.early_stop_patience {
+            self.stopped = true;
+        }
+        false
+    }
 }
 
 /// Train. `ckpt` holds the resumable checkpoint; an existing one is resumed.
@@ -266,7 +284,7 @@ pub fn train<B: AutodiffBackend, S: WindowSource + ?Sized>(
         model.valid()
     };
     // Fixed validation windows (derived from the seed, not from the epoch).
-    let (vx, vy) = sample(src, Part::Val, cfg.val_windows, &mut derived_rng(seed, u64::MAX));
+    let (vx, vy) = sample(src, WindowSet::Val, cfg.val_windows, &mut derived_rng(seed, u64::MAX));
     let nv = vy.len() / 3;
     let bar = progress.bar(cfg.max_epochs as u64, name);
     bar.set_position(st.epoch as u64);
@@ -278,29 +296,8 @@ pub fn train<B: AutodiffBackend, S: WindowSource + ?Sized>(
         // The backend's generator (dropout masks) restarts from the epoch's stream too, so a
         // run resumed from a checkpoint draws the masks an uninterrupted run draws.
         B::seed(device, rng.random());
-        let mut losses = Vec::new();
-        for _ in 0..cfg.batches_per_epoch {
-            let (xs, ys) = sample(src, Part::Train, cfg.batch, &mut rng);
-            let n = ys.len() / 3;
-            if n == 0 {
-                break;
-            }
-            let x = Tensor::<B, 3>::from_data(TensorData::new(xs, [n, WINDOW, OPERATIONAL_FEATURES]), device);
-            let y = Tensor::<B, 2>::from_data(TensorData::new(ys, [n, 3]), device);
-            let loss = asymmetric_mse(model.forward(x), y, cfg.under_weight);
-            let lv = loss.clone().into_scalar().elem::<f64>();
-            if !lv.is_finite() {
-                st.nan_skips += 1;
-                continue;
-            }
-            let mut grads = GradientsParams::from_grads(loss.backward(), &model);
-            if clip_global_norm::<B, _>(&model, &mut grads, cfg.grad_clip).is_none() {
-                st.nan_skips += 1;
-                continue;
-            }
-            model = optim.step(st.lr, model, grads);
-            losses.push(lv);
-        }
+        let (m, losses) = train_epoch(model, &mut optim, src, cfg, st.lr, &mut rng, &mut st.nan_skips, device);
+        model = m;
         let val = if nv == 0 {
             f64::NAN
         } else {
@@ -311,21 +308,8 @@ pub fn train<B: AutodiffBackend, S: WindowSource + ?Sized>(
         };
         st.epoch += 1;
         let lr_used = st.lr;
-        if val < st.best_val - 1e-9 {
-            st.best_val = val;
-            st.since_best = 0;
-            st.since_drop = 0;
+        if st.after_epoch(val, cfg) {
             best = model.valid();
-        } else {
-            st.since_best += 1;
-            st.since_drop += 1;
-            if st.since_drop >= cfg.plateau_patience {
-                st.lr *= cfg.plateau_factor;
-                st.since_drop = 0;
-            }
-            if st.since_best >= cfg.early_stop_patience {
-                st.stopped = true;
-            }
         }
         let dt = t0.elapsed().as_secs_f64();
         st.wall_s += dt;

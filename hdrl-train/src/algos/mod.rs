@@ -1,6 +1,10 @@
-//! The three learners, one readable file each (config, network, loop), plus shared plumbing.
+//! The learners, one readable file each (config, network, loop): the strategic DQN, the
+//! tactical PPO, the operational LSTM; their shared plumbing, training on a scenario, and
+//! export to hdrl-infer weight files.
 
 pub mod common;
 pub mod dqn;
+pub mod export;
 pub mod lstm;
 pub mod ppo;
+pub mod train;

@@ -19,10 +19,10 @@ use rand::seq::SliceRandom;
 use serde::{Deserialize, Serialize};
 
 use super::common::{clip_global_norm, derived_rng, load_checkpoint, materialize, save_checkpoint, to_vec};
-use crate::env::TacticalEnv;
-use crate::run::Progress;
+use crate::output::progress::Progress;
 use crate::sim::Placement;
-use crate::tables::default_placement;
+use crate::sim::env::TacticalEnv;
+use crate::sim::tables::default_placement;
 
 /// Logit added to masked actions (finite, so log-softmax and entropy stay finite).
 const MASKED: f32 = -1e9;
@@ -189,26 +189,24 @@ fn mask_add(masks: &[[bool; TACTICAL_ACTIONS]]) -> Vec<f32> {
 
 /// Greedy mean hourly reward over validation function-days (provider context rotates over
 /// the three providers, deterministic).
-pub fn evaluate<B: Backend>(model: &ActorCriticNet<B>, env: &TacticalEnv<'_>, max_pairs: usize, device: &B::Device) -> f64 {
+pub fn evaluate<B: Backend>(
+    model: &ActorCriticNet<B>,
+    env: &TacticalEnv<'_>,
+    max_pairs: usize,
+    device: &B::Device,
+) -> f64 {
     let pairs = env.pairs();
     let stride = if max_pairs == 0 || pairs.len() <= max_pairs { 1 } else { pairs.len() / max_pairs };
-    let chosen: Vec<(usize, usize, Provider)> = pairs
-        .iter()
-        .step_by(stride.max(1))
-        .enumerate()
-        .map(|(i, &(f, d))| (f, d, Provider::ALL[i % 3]))
-        .collect();
+    let chosen: Vec<(usize, usize, Provider)> =
+        pairs.iter().step_by(stride.max(1)).enumerate().map(|(i, &(f, d))| (f, d, Provider::ALL[i % 3])).collect();
     if chosen.is_empty() {
         return 0.0;
     }
     let mut prev: Vec<Placement> = chosen.iter().map(|&(f, _, p)| default_placement(&env.profile(f), p)).collect();
     let mut sum = 0.0;
     for hour in 0..24 {
-        let (obs, masks): (Vec<[f32; 11]>, Vec<[bool; TACTICAL_ACTIONS]>) = chosen
-            .iter()
-            .zip(&prev)
-            .map(|(&(f, d, p), pl)| env.observe(f, d * 24 + hour, p, *pl))
-            .unzip();
+        let (obs, masks): (Vec<[f32; 11]>, Vec<[bool; TACTICAL_ACTIONS]>) =
+            chosen.iter().zip(&prev).map(|(&(f, d, p), pl)| env.observe(f, d * 24 + hour, p, *pl)).unzip();
         let n = obs.len();
         let x = Tensor::<B, 2>::from_data(TensorData::new(obs.concat(), [n, 11]), device);
         let m = Tensor::<B, 2>::from_data(TensorData::new(mask_add(&masks), [n, TACTICAL_ACTIONS]), device);
@@ -226,7 +224,15 @@ pub fn evaluate<B: Backend>(model: &ActorCriticNet<B>, env: &TacticalEnv<'_>, ma
 /// Generalised advantage estimates of a rollout stored time-major (`[t * n_envs + i]`):
 /// `δ_t = r_t + γ (1 − done_t) V_{t+1} − V_t`, `A_t = δ_t + γ λ (1 − done_t) A_{t+1}`, with
 /// `last_v` the values after the last step.
-pub fn gae(rew: &[f32], val: &[f32], done: &[bool], last_v: &[f32], n_envs: usize, gamma: f32, lambda: f32) -> Vec<f32> {
+pub fn gae(
+    rew: &[f32],
+    val: &[f32],
+    done: &[bool],
+    last_v: &[f32],
+    n_envs: usize,
+    gamma: f32,
+    lambda: f32,
+) -> Vec<f32> {
     let t_steps = rew.len() / n_envs.max(1);
     let mut adv = vec![0.0f32; rew.len()];
     let mut next_adv = vec![0.0f32; n_envs];
@@ -244,7 +250,11 @@ pub fn gae(rew: &[f32], val: &[f32], done: &[bool], last_v: &[f32], n_envs: usiz
 }
 
 /// PPO's clipped surrogate objective per sample: `min(ρ A, clip(ρ, 1 − ε, 1 + ε) A)`.
-pub fn clipped_surrogate<B: Backend, const D: usize>(ratio: Tensor<B, D>, adv: Tensor<B, D>, clip: f32) -> Tensor<B, D> {
+pub fn clipped_surrogate<B: Backend, const D: usize>(
+    ratio: Tensor<B, D>,
+    adv: Tensor<B, D>,
+    clip: f32,
+) -> Tensor<B, D> {
     let s1 = ratio.clone() * adv.clone();
     let s2 = ratio.clamp(1.0 - clip, 1.0 + clip) * adv;
     Tensor::min_pair(s1, s2)
@@ -259,7 +269,7 @@ pub fn evaluate_random(env: &TacticalEnv<'_>, max_pairs: usize) -> f64 {
     let (mut sum, mut n) = (0.0, 0usize);
     for (i, &(f, d)) in pairs.iter().step_by(stride.max(1)).enumerate() {
         let p = Provider::ALL[i % 3];
-        let mask = crate::env::action_mask(&env.profile(f));
+        let mask = crate::sim::env::action_mask(&env.profile(f));
         let allowed: Vec<usize> = (0..TACTICAL_ACTIONS).filter(|&a| mask[a]).collect();
         for hour in 0..24 {
             let r: f64 = allowed.iter().map(|&a| env.reward(f, d * 24 + hour, p, a, None) as f64).sum();
@@ -268,6 +278,169 @@ pub fn evaluate_random(env: &TacticalEnv<'_>, max_pairs: usize) -> f64 {
         }
     }
     if n == 0 { 0.0 } else { sum / n as f64 }
+}
+
+/// One rollout of every parallel environment, stored time-major (`[t * n_envs + i]`).
+struct Rollout {
+    obs: Vec<f32>,
+    mask: Vec<f32>,
+    act: Vec<i64>,
+    logp: Vec<f32>,
+    val: Vec<f32>,
+    rew: Vec<f32>,
+    done: Vec<bool>,
+    /// Critic values after the last step.
+    last_v: Vec<f32>,
+}
+
+/// Sample an action from log-probabilities with a uniform draw `u` (inverse CDF); the last
+/// allowed action when rounding leaves `u` past the end.
+fn sample_action(row: &[f32], mut u: f32) -> usize {
+    let mut a = row.iter().rposition(|&l| l > MASKED / 2.0).unwrap_or(0);
+    for (k, &l) in row.iter().enumerate() {
+        let p = l.exp();
+        if u < p {
+            a = k;
+            break;
+        }
+        u -= p;
+    }
+    a
+}
+
+// ALGO LOGIC: rollout.
+fn rollout<B: Backend>(
+    inner: &ActorCriticNet<B>,
+    env: &mut TacticalEnv<'_>,
+    n_envs: usize,
+    t_steps: usize,
+    rng: &mut impl Rng,
+    device: &B::Device,
+) -> Rollout {
+    let (mut obs, mut masks) = env.observe_all();
+    let cap = t_steps * n_envs;
+    let mut r = Rollout {
+        obs: Vec::with_capacity(cap * 11),
+        mask: Vec::with_capacity(cap * TACTICAL_ACTIONS),
+        act: Vec::with_capacity(cap),
+        logp: Vec::with_capacity(cap),
+        val: Vec::with_capacity(cap),
+        rew: Vec::with_capacity(cap),
+        done: Vec::with_capacity(cap),
+        last_v: Vec::new(),
+    };
+    for _ in 0..t_steps {
+        let x = Tensor::<B, 2>::from_data(TensorData::new(obs.concat(), [n_envs, 11]), device);
+        let madd = mask_add(&masks);
+        let m = Tensor::<B, 2>::from_data(TensorData::new(madd.clone(), [n_envs, TACTICAL_ACTIONS]), device);
+        let (logits, v) = inner.forward(x);
+        let lp = to_vec(log_softmax(logits + m, 1));
+        let v = to_vec(v);
+        let mut actions = Vec::with_capacity(n_envs);
+        for i in 0..n_envs {
+            let row = &lp[i * TACTICAL_ACTIONS..(i + 1) * TACTICAL_ACTIONS];
+            let a = sample_action(row, rng.random());
+            actions.push(a);
+            r.logp.push(row[a]);
+        }
+        let step = env.step_all(&actions);
+        r.obs.extend(obs.iter().flatten());
+        r.mask.extend(madd);
+        r.act.extend(actions.iter().map(|&a| a as i64));
+        r.val.extend(v);
+        r.rew.extend(step.reward.iter().map(|r| r.clamp(-hdrl_infer::reward::CLIP, hdrl_infer::reward::CLIP)));
+        r.done.extend(step.done.iter().copied());
+        obs = step.obs;
+        masks = step.mask;
+    }
+    let x = Tensor::<B, 2>::from_data(TensorData::new(obs.concat(), [n_envs, 11]), device);
+    r.last_v = to_vec(inner.forward(x).1);
+    r
+}
+
+/// Sums over the minibatches of one update.
+#[derive(Default)]
+struct Losses {
+    policy: f64,
+    value: f64,
+    entropy: f64,
+    kl: f64,
+    clip_frac: f64,
+    batches: usize,
+}
+
+// ALGO LOGIC: optimisation, several epochs of minibatches over one rollout.
+#[allow(clippy::too_many_arguments)]
+fn optimise<B: AutodiffBackend>(
+    mut model: ActorCriticNet<B>,
+    optim: &mut impl Optimizer<ActorCriticNet<B>, B>,
+    r: &Rollout,
+    adv: &[f32],
+    ret: &[f32],
+    cfg: &PpoConfig,
+    rng: &mut impl Rng,
+    nan_skips: &mut usize,
+    device: &B::Device,
+) -> (ActorCriticNet<B>, Losses) {
+    let mut idx: Vec<usize> = (0..r.act.len()).collect();
+    let mut l = Losses::default();
+    for _ in 0..cfg.epochs {
+        idx.shuffle(rng);
+        for mb in idx.chunks(cfg.minibatch.max(2)) {
+            let n = mb.len();
+            let xs: Vec<f32> = mb.iter().flat_map(|&k| r.obs[k * 11..(k + 1) * 11].iter().copied()).collect();
+            let ms: Vec<f32> = mb
+                .iter()
+                .flat_map(|&k| r.mask[k * TACTICAL_ACTIONS..(k + 1) * TACTICAL_ACTIONS].iter().copied())
+                .collect();
+            let a: Vec<i64> = mb.iter().map(|&k| r.act[k]).collect();
+            let old: Vec<f32> = mb.iter().map(|&k| r.logp[k]).collect();
+            let mut ad: Vec<f32> = mb.iter().map(|&k| adv[k]).collect();
+            let mean = ad.iter().sum::<f32>() / n as f32;
+            let std = (ad.iter().map(|v| (v - mean).powi(2)).sum::<f32>() / n as f32).sqrt();
+            for v in ad.iter_mut() {
+                *v = (*v - mean) / (std + 1e-8);
+            }
+            let rt: Vec<f32> = mb.iter().map(|&k| ret[k]).collect();
+            let x = Tensor::<B, 2>::from_data(TensorData::new(xs, [n, 11]), device);
+            let m = Tensor::<B, 2>::from_data(TensorData::new(ms, [n, TACTICAL_ACTIONS]), device);
+            let a = Tensor::<B, 2, Int>::from_data(TensorData::new(a, [n, 1]), device);
+            let old = Tensor::<B, 2>::from_data(TensorData::new(old, [n, 1]), device);
+            let ad = Tensor::<B, 2>::from_data(TensorData::new(ad, [n, 1]), device);
+            let rt = Tensor::<B, 2>::from_data(TensorData::new(rt, [n, 1]), device);
+            let (logits, v) = model.forward(x);
+            let logp_all = log_softmax(logits + m, 1); // stable: no log of a probability
+            let logp = logp_all.clone().gather(1, a);
+            // Ratio guard: the log-ratio is clamped before exponentiation.
+            let log_ratio = (logp - old).clamp(-20.0, 20.0);
+            let ratio = log_ratio.clone().exp();
+            let pg_loss = -clipped_surrogate(ratio.clone(), ad, cfg.clip).mean();
+            let v_loss = (v - rt).square().mean().mul_scalar(0.5);
+            let entropy = -(logp_all.clone().exp() * logp_all).sum_dim(1).mean();
+            let loss =
+                pg_loss.clone() + v_loss.clone().mul_scalar(cfg.vf_coef) - entropy.clone().mul_scalar(cfg.ent_coef);
+            let lv = loss.clone().into_scalar().elem::<f64>();
+            if !lv.is_finite() {
+                *nan_skips += 1;
+                continue;
+            }
+            let kl = ((ratio.clone() - 1.0) - log_ratio).mean().into_scalar().elem::<f64>();
+            let cf = (ratio - 1.0).abs().greater_elem(cfg.clip).float().mean().into_scalar().elem::<f64>();
+            let mut grads = GradientsParams::from_grads(loss.backward(), &model);
+            if clip_global_norm::<B, _>(&model, &mut grads, cfg.grad_clip).is_none() {
+                *nan_skips += 1;
+                continue;
+            }
+            model = optim.step(cfg.lr, model, grads);
+            l.policy += pg_loss.into_scalar().elem::<f64>();
+            l.value += v_loss.into_scalar().elem::<f64>();
+            l.entropy += entropy.into_scalar().elem::<f64>();
+            l.kl += kl;
+            l.clip_frac += cf;
+            l.batches += 1;
+        }
+    }
+    (model, l)
 }
 
 /// Train. `ckpt` holds the resumable checkpoint; an existing one is resumed.
@@ -300,6 +473,7 @@ pub fn train<B: AutodiffBackend>(
     };
     let n_envs = cfg.n_envs.max(1);
     let t_steps = (cfg.rollout / n_envs).max(1);
+    let cap = t_steps * n_envs;
     let bar = progress.bar(cfg.updates as u64, "ppo");
     bar.set_position(st.update as u64);
 
@@ -307,116 +481,13 @@ pub fn train<B: AutodiffBackend>(
         let t0 = Instant::now();
         let mut rng = derived_rng(seed, st.update as u64);
         env.reseed(rng.random());
-
-        // ALGO LOGIC: rollout.
-        let (mut obs, mut masks) = env.observe_all();
-        let cap = t_steps * n_envs;
-        let (mut b_obs, mut b_mask, mut b_act, mut b_logp, mut b_val, mut b_rew, mut b_done) = (
-            Vec::with_capacity(cap * 11),
-            Vec::with_capacity(cap * TACTICAL_ACTIONS),
-            Vec::with_capacity(cap),
-            Vec::with_capacity(cap),
-            Vec::with_capacity(cap),
-            Vec::with_capacity(cap),
-            Vec::with_capacity(cap),
-        );
-        let inner = model.valid();
-        for _ in 0..t_steps {
-            let x = Tensor::<B::InnerBackend, 2>::from_data(TensorData::new(obs.concat(), [n_envs, 11]), device);
-            let madd = mask_add(&masks);
-            let m = Tensor::<B::InnerBackend, 2>::from_data(TensorData::new(madd.clone(), [n_envs, TACTICAL_ACTIONS]), device);
-            let (logits, v) = inner.forward(x);
-            let lp = to_vec(log_softmax(logits + m, 1));
-            let v = to_vec(v);
-            let mut actions = Vec::with_capacity(n_envs);
-            for i in 0..n_envs {
-                let row = &lp[i * TACTICAL_ACTIONS..(i + 1) * TACTICAL_ACTIONS];
-                let mut u: f32 = rng.random();
-                let mut a = row.iter().rposition(|&l| l > MASKED / 2.0).unwrap_or(0);
-                for (k, &l) in row.iter().enumerate() {
-                    let p = l.exp();
-                    if u < p {
-                        a = k;
-                        break;
-                    }
-                    u -= p;
-                }
-                actions.push(a);
-                b_logp.push(row[a]);
-            }
-            let step = env.step_all(&actions);
-            b_obs.extend(obs.iter().flatten());
-            b_mask.extend(madd);
-            b_act.extend(actions.iter().map(|&a| a as i64));
-            b_val.extend(v);
-            b_rew.extend(step.reward.iter().map(|r| r.clamp(-hdrl_infer::reward::CLIP, hdrl_infer::reward::CLIP)));
-            b_done.extend(step.done.iter().copied());
-            obs = step.obs;
-            masks = step.mask;
-        }
+        let r = rollout(&model.valid(), env, n_envs, t_steps, &mut rng, device);
         let env_time = t0.elapsed().as_secs_f64();
-        let x = Tensor::<B::InnerBackend, 2>::from_data(TensorData::new(obs.concat(), [n_envs, 11]), device);
-        let last_v = to_vec(inner.forward(x).1);
-
         // ALGO LOGIC: generalised advantage estimation.
-        let adv = gae(&b_rew, &b_val, &b_done, &last_v, n_envs, cfg.gamma, cfg.lambda);
-        let ret: Vec<f32> = adv.iter().zip(&b_val).map(|(a, v)| a + v).collect();
-
-        // ALGO LOGIC: optimisation.
-        let mut idx: Vec<usize> = (0..cap).collect();
-        let (mut pl_sum, mut vl_sum, mut ent_sum, mut kl_sum, mut cf_sum, mut nb) = (0.0, 0.0, 0.0, 0.0, 0.0, 0usize);
-        for _ in 0..cfg.epochs {
-            idx.shuffle(&mut rng);
-            for mb in idx.chunks(cfg.minibatch.max(2)) {
-                let n = mb.len();
-                let xs: Vec<f32> = mb.iter().flat_map(|&k| b_obs[k * 11..(k + 1) * 11].iter().copied()).collect();
-                let ms: Vec<f32> = mb.iter().flat_map(|&k| b_mask[k * TACTICAL_ACTIONS..(k + 1) * TACTICAL_ACTIONS].iter().copied()).collect();
-                let a: Vec<i64> = mb.iter().map(|&k| b_act[k]).collect();
-                let old: Vec<f32> = mb.iter().map(|&k| b_logp[k]).collect();
-                let mut ad: Vec<f32> = mb.iter().map(|&k| adv[k]).collect();
-                let mean = ad.iter().sum::<f32>() / n as f32;
-                let std = (ad.iter().map(|v| (v - mean).powi(2)).sum::<f32>() / n as f32).sqrt();
-                for v in ad.iter_mut() {
-                    *v = (*v - mean) / (std + 1e-8);
-                }
-                let rt: Vec<f32> = mb.iter().map(|&k| ret[k]).collect();
-                let x = Tensor::<B, 2>::from_data(TensorData::new(xs, [n, 11]), device);
-                let m = Tensor::<B, 2>::from_data(TensorData::new(ms, [n, TACTICAL_ACTIONS]), device);
-                let a = Tensor::<B, 2, Int>::from_data(TensorData::new(a, [n, 1]), device);
-                let old = Tensor::<B, 2>::from_data(TensorData::new(old, [n, 1]), device);
-                let ad = Tensor::<B, 2>::from_data(TensorData::new(ad, [n, 1]), device);
-                let rt = Tensor::<B, 2>::from_data(TensorData::new(rt, [n, 1]), device);
-                let (logits, v) = model.forward(x);
-                let logp_all = log_softmax(logits + m, 1); // stable: no log of a probability
-                let logp = logp_all.clone().gather(1, a);
-                // Ratio guard: the log-ratio is clamped before exponentiation.
-                let log_ratio = (logp - old).clamp(-20.0, 20.0);
-                let ratio = log_ratio.clone().exp();
-                let pg_loss = -clipped_surrogate(ratio.clone(), ad, cfg.clip).mean();
-                let v_loss = (v - rt).square().mean().mul_scalar(0.5);
-                let entropy = -(logp_all.clone().exp() * logp_all).sum_dim(1).mean();
-                let loss = pg_loss.clone() + v_loss.clone().mul_scalar(cfg.vf_coef) - entropy.clone().mul_scalar(cfg.ent_coef);
-                let lv = loss.clone().into_scalar().elem::<f64>();
-                if !lv.is_finite() {
-                    st.nan_skips += 1;
-                    continue;
-                }
-                let kl = ((ratio.clone() - 1.0) - log_ratio).mean().into_scalar().elem::<f64>();
-                let cf = (ratio - 1.0).abs().greater_elem(cfg.clip).float().mean().into_scalar().elem::<f64>();
-                let mut grads = GradientsParams::from_grads(loss.backward(), &model);
-                if clip_global_norm::<B, _>(&model, &mut grads, cfg.grad_clip).is_none() {
-                    st.nan_skips += 1;
-                    continue;
-                }
-                model = optim.step(cfg.lr, model, grads);
-                pl_sum += pg_loss.into_scalar().elem::<f64>();
-                vl_sum += v_loss.into_scalar().elem::<f64>();
-                ent_sum += entropy.into_scalar().elem::<f64>();
-                kl_sum += kl;
-                cf_sum += cf;
-                nb += 1;
-            }
-        }
+        let adv = gae(&r.rew, &r.val, &r.done, &r.last_v, n_envs, cfg.gamma, cfg.lambda);
+        let ret: Vec<f32> = adv.iter().zip(&r.val).map(|(a, v)| a + v).collect();
+        let (m, l) = optimise(model, &mut optim, &r, &adv, &ret, cfg, &mut rng, &mut st.nan_skips, device);
+        model = m;
         st.update += 1;
         let val = evaluate(&model.valid(), val_env, cfg.val_pairs, device);
         if val > st.best_val {
@@ -425,16 +496,16 @@ pub fn train<B: AutodiffBackend>(
         }
         let dt = t0.elapsed().as_secs_f64();
         st.wall_s += dt;
-        let nbf = nb.max(1) as f64;
+        let nbf = l.batches.max(1) as f64;
         st.history.push(PpoRecord {
             update: st.update,
             steps: st.update * cap,
-            rollout_reward: b_rew.iter().map(|&r| r as f64).sum::<f64>() / cap as f64,
-            policy_loss: pl_sum / nbf,
-            value_loss: vl_sum / nbf,
-            entropy: ent_sum / nbf,
-            approx_kl: kl_sum / nbf,
-            clip_frac: cf_sum / nbf,
+            rollout_reward: r.rew.iter().map(|&r| r as f64).sum::<f64>() / cap as f64,
+            policy_loss: l.policy / nbf,
+            value_loss: l.value / nbf,
+            entropy: l.entropy / nbf,
+            approx_kl: l.kl / nbf,
+            clip_frac: l.clip_frac / nbf,
             val_reward: val,
             nan_skips: st.nan_skips,
             wall_s: st.wall_s,
@@ -442,7 +513,7 @@ pub fn train<B: AutodiffBackend>(
             sps: cap as f64 / dt.max(1e-9),
         });
         bar.inc(1);
-        bar.set_message(format!("entropy {:.2} val {:.3}", ent_sum / nbf, val));
+        bar.set_message(format!("entropy {:.2} val {:.3}", l.entropy / nbf, val));
         save_checkpoint::<B, _, _>(ckpt, &model, &optim, &st, |dir| {
             best.clone().save_file(dir.join("best"), &burn::record::DefaultRecorder::new())?;
             Ok(())

@@ -21,8 +21,7 @@
 use core::fmt::{self, Write};
 
 use hdrl_infer::{
-    AppContext, Decision, ForecastSource, InferError, Observation, OperationalStep, StrategicObs,
-    TacticalObs,
+    AppContext, Decision, ForecastSource, InferError, Observation, OperationalStep, StrategicObs, TacticalObs,
 };
 
 /// Seed of the fixture bundle (`hdrl_infer::fixtures::seeded_bundle`) the firmware embeds.
@@ -88,39 +87,22 @@ pub fn observation(step: usize) -> Observation {
         queue_depth: rate * 0.125,
         hour_of_day: 8.0 + i * (15.0 / 3600.0),
     };
-    Observation {
-        strategic,
-        app,
-        tactical,
-        step: step_obs,
-    }
+    Observation { strategic, app, tactical, step: step_obs }
 }
 
 /// The `begin` line.
 ///
 /// # Errors
 /// Whatever `out` reports.
-pub fn write_begin(
-    out: &mut impl Write,
-    quant: &str,
-    seed: u64,
-    bundle_bytes: usize,
-) -> fmt::Result {
-    write!(
-        out,
-        "{PREFIX} begin quant={quant} seed={seed} steps={STEPS} bundle_bytes={bundle_bytes}"
-    )
+pub fn write_begin(out: &mut impl Write, quant: &str, seed: u64, bundle_bytes: usize) -> fmt::Result {
+    write!(out, "{PREFIX} begin quant={quant} seed={seed} steps={STEPS} bundle_bytes={bundle_bytes}")
 }
 
 /// The line of one step: a `decision` or the `error` `decide` returned.
 ///
 /// # Errors
 /// Whatever `out` reports.
-pub fn write_step(
-    out: &mut impl Write,
-    step: usize,
-    result: &Result<Decision, InferError>,
-) -> fmt::Result {
+pub fn write_step(out: &mut impl Write, step: usize, result: &Result<Decision, InferError>) -> fmt::Result {
     let d = match result {
         Ok(d) => d,
         Err(e) => return write!(out, "{PREFIX} error step={step} error={e:?}"),

@@ -1,0 +1,84 @@
+//! Train each learner on a scenario: build its environments or window sources from the
+//! scenario's tables and call the learner's loop (checkpoints under `dir/<learner>`).
+
+use std::path::Path;
+
+use anyhow::Result;
+use burn::tensor::backend::AutodiffBackend;
+
+use crate::algos::dqn::{self, DqnConfig};
+use crate::algos::lstm::{self, ForecastConfig};
+use crate::algos::ppo::{self, PpoConfig};
+use crate::data::windows::{MinuteWindows, TraceWindows};
+use crate::data::workload::DAY_S;
+use crate::output::progress::Progress;
+use crate::sim::Scenario;
+use crate::sim::env::{StrategicEnv, TacticalEnv};
+
+/// Train the strategic DQN; checkpoints under `dir/dqn`.
+///
+/// # Errors
+/// Checkpoint I/O.
+pub fn train_dqn<B: AutodiffBackend>(
+    d: &Scenario,
+    cfg: &DqnConfig,
+    seed: u64,
+    device: &B::Device,
+    dir: &Path,
+    p: &Progress,
+) -> Result<dqn::Trained<B::InnerBackend>> {
+    let mut env = StrategicEnv::new(&d.sim, &d.tab, d.enc, d.split.train, seed ^ 1);
+    let val = StrategicEnv::new(&d.sim, &d.tab, d.enc, d.split.val, seed ^ 2);
+    dqn::train::<B>(cfg, &mut env, &val, d.split.val, seed, device, &dir.join("dqn"), p)
+}
+
+/// Train the tactical PPO; checkpoints under `dir/ppo`.
+///
+/// # Errors
+/// Checkpoint I/O.
+pub fn train_ppo<B: AutodiffBackend>(
+    d: &Scenario,
+    cfg: &PpoConfig,
+    seed: u64,
+    device: &B::Device,
+    dir: &Path,
+    p: &Progress,
+) -> Result<ppo::Trained<B::InnerBackend>> {
+    let mut env = TacticalEnv::new(&d.sim, &d.tab, d.enc, d.split.train, cfg.n_envs, seed ^ 3);
+    let val = TacticalEnv::new(&d.sim, &d.tab, d.enc, d.split.val, 1, seed ^ 4);
+    ppo::train::<B>(cfg, &mut env, &val, seed, device, &dir.join("ppo"), p)
+}
+
+/// Train the LSTM on the run's trace (15-s steps); checkpoints under `dir/lstm`.
+///
+/// # Errors
+/// Checkpoint I/O.
+pub fn train_lstm<B: AutodiffBackend>(
+    d: &Scenario,
+    cfg: &ForecastConfig,
+    seed: u64,
+    device: &B::Device,
+    dir: &Path,
+    p: &Progress,
+) -> Result<lstm::Trained<B::InnerBackend>> {
+    let tr = (d.split.train.0 as f64 * DAY_S, d.split.train.1 as f64 * DAY_S);
+    let va = (d.split.val.0 as f64 * DAY_S, d.split.val.1 as f64 * DAY_S);
+    let src = TraceWindows::new(d.enc, &d.hourly.by_func, &d.tab.profiles, crate::evaluate::simulate::STEP_S, tr, va);
+    lstm::train::<B, _>(cfg, &src, seed, device, &dir.join("lstm"), p, "lstm")
+}
+
+/// Train the LSTM on per-minute series (first 80 % of each series); checkpoints under `dir/<name>`.
+///
+/// # Errors
+/// Checkpoint I/O.
+pub fn train_lstm_minutes<B: AutodiffBackend>(
+    src: &MinuteWindows,
+    cfg: &ForecastConfig,
+    seed: u64,
+    device: &B::Device,
+    dir: &Path,
+    p: &Progress,
+    name: &str,
+) -> Result<lstm::Trained<B::InnerBackend>> {
+    lstm::train::<B, _>(cfg, src, seed, device, &dir.join(name), p, name)
+}

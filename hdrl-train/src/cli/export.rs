@@ -1,0 +1,60 @@
+//! `hdrl export`: re-export weight files from a run directory's checkpoints.
+
+use std::path::Path;
+
+use anyhow::{Context, Result, bail};
+use burn::backend::NdArray;
+use burn::module::Module;
+use burn::record::DefaultRecorder;
+
+use crate::algos::dqn::QNet;
+use crate::algos::export::{self, Exported};
+use crate::algos::lstm::ForecastNet;
+use crate::algos::ppo::ActorCriticNet;
+use crate::cli::config::RunConfig;
+use crate::cli::train::provenance;
+
+/// Export every learner whose best checkpoint a run directory holds: f32 and int8 files, and
+/// both bundles when all three are present.
+///
+/// # Errors
+/// Missing config or checkpoints.
+pub fn export_run(run: &Path, out: Option<&Path>) -> Result<()> {
+    let cfg = RunConfig::from_file(&run.join("config.json"))?;
+    let out = out.map(Path::to_path_buf).unwrap_or_else(|| run.join("models"));
+    let dev = Default::default();
+    let ck = run.join("checkpoints");
+    let rec = DefaultRecorder::new();
+    let info = provenance(&cfg, &format!("checkpoints of {}", run.display()));
+    let enc = hdrl_infer::EncoderConfig::DEFAULT;
+    let best = |name: &str| ck.join(name).join("best");
+    let have = |name: &str| best(name).with_extension("mpk").exists();
+    let dqn = if have("dqn") {
+        let m = QNet::<NdArray>::new(&cfg.dqn, &dev).load_file(best("dqn"), &rec, &dev).context("dqn checkpoint")?;
+        Some(export::dqn(&m)?)
+    } else {
+        None
+    };
+    let ppo = if have("ppo") {
+        let m = ActorCriticNet::<NdArray>::new(&dev).load_file(best("ppo"), &rec, &dev).context("ppo checkpoint")?;
+        Some(export::ppo(&m)?)
+    } else {
+        None
+    };
+    let lstm = if have("lstm") {
+        let m = ForecastNet::<NdArray>::new(&cfg.lstm, &dev)
+            .load_file(best("lstm"), &rec, &dev)
+            .context("lstm checkpoint")?;
+        Some(export::forecaster(&m)?)
+    } else {
+        None
+    };
+    if dqn.is_none() && ppo.is_none() && lstm.is_none() {
+        bail!("{}: no checkpoints (expected checkpoints/{{dqn,ppo,lstm}}/best.mpk)", run.display());
+    }
+    let ex = Exported::new(export::hierarchy(dqn, ppo, lstm, enc));
+    for (k, v) in export::write_models(&out, &ex, &info)? {
+        eprintln!("wrote {} ({v} bytes)", out.join(k.trim_start_matches("models/")).display());
+    }
+    Ok(())
+}

@@ -1,0 +1,213 @@
+//! The learned policy on the test days, through hdrl-infer: the hierarchy's schedule, the
+//! LSTM's forecasts and pre-warm targets, and int8 against f32 agreement.
+
+use anyhow::Result;
+use hdrl_infer::features::{TacticalContext, WINDOW};
+use hdrl_infer::hierarchy::prewarm_target;
+use hdrl_infer::{Hierarchy, Precision, Provider, Window as InferWindow};
+
+use crate::data::series;
+use crate::data::windows::EncodedSeries;
+use crate::data::workload::HOUR_S;
+use crate::evaluate::baselines::placement::Schedule;
+use crate::evaluate::simulate::{EvalCtx, STEP_S};
+use crate::sim::Placement;
+use crate::sim::tables::default_placement;
+
+impl EvalCtx<'_> {
+    /// The hierarchy's placements: the DQN picks each app's provider per day (from the
+    /// validation days on, so the first test day has a history), the PPO (when `tactical`)
+    /// each function's region and tier per hour; otherwise home region and smallest fitting
+    /// tier.
+    ///
+    /// # Errors
+    /// A model error (missing model, non-finite output).
+    pub fn hierarchy_schedule<P: Precision>(
+        &self,
+        h: &Hierarchy<P>,
+        start_day: usize,
+        tactical: bool,
+    ) -> Result<Schedule> {
+        let tab = self.tab;
+        let days = self.hours.1.div_ceil(24);
+        let mut prov = vec![vec![Provider::Aws; days]; tab.app_funcs.len()];
+        for (app, row) in prov.iter_mut().enumerate() {
+            let ctx = tab.app_context(app);
+            let mut p = Provider::Aws;
+            for (d, slot) in row.iter_mut().enumerate().take(days).skip(start_day.max(1)) {
+                let s = tab.strategic_obs(self.sim, app, d, p);
+                p = h.choose_provider(&s, &ctx).map_err(|e| anyhow::anyhow!("DQN: {e}"))?.0;
+                *slot = p;
+            }
+        }
+        let mut out = Vec::with_capacity(tab.profiles.len());
+        for (f, prof) in tab.profiles.iter().enumerate() {
+            let app = prof.app as usize;
+            let mut prev = default_placement(prof, prov[app][self.hours.0 / 24]);
+            let mut row = Vec::with_capacity(self.hours.1 - self.hours.0);
+            for hr in self.hours.0..self.hours.1 {
+                let p = prov[app][hr / 24];
+                let pl = if tactical {
+                    let obs = tab.tactical_obs(self.sim, f, hr - 1, prev);
+                    let trend = tab.strategic_obs(self.sim, app, hr / 24, p).volume_trend;
+                    let ctx = TacticalContext { provider: p, volume_trend: trend, sla_ms: prof.sla_ms };
+                    let c =
+                        h.choose_placement(&obs, &ctx, &prof.app_context()).map_err(|e| anyhow::anyhow!("PPO: {e}"))?;
+                    Placement::new(p, c.region as usize, c.memory_tier as usize)
+                } else {
+                    default_placement(prof, p)
+                };
+                row.push(pl);
+                prev = pl;
+            }
+            out.push(row);
+        }
+        Ok(out)
+    }
+
+    /// The operational series of every function from 12 steps before the test start, encoded
+    /// with `enc` (only functions with traffic in that span get a series).
+    pub fn test_series(&self, enc: &hdrl_infer::EncoderConfig) -> Vec<Option<EncodedSeries>> {
+        let t0 = self.hours.0 as f64 * HOUR_S - WINDOW as f64 * STEP_S;
+        let steps = self.steps() + WINDOW;
+        (0..self.tab.profiles.len())
+            .map(|f| {
+                let inv = &self.hourly.by_func[f];
+                let a = inv.partition_point(|i| i.start < t0 - 900.0);
+                let b = inv.partition_point(|i| i.start < t0 + steps as f64 * STEP_S);
+                (b > a).then(|| {
+                    EncodedSeries::new(enc, &series::operational(&inv[a..b], &self.tab.profiles[f], t0, STEP_S, steps))
+                })
+            })
+            .collect()
+    }
+
+    /// The LSTM's rate forecast for every function and test step (requests/s), on two threads.
+    ///
+    /// # Errors
+    /// A model error.
+    pub fn lstm_forecasts<P: Precision>(
+        &self,
+        h: &Hierarchy<P>,
+        series: &[Option<EncodedSeries>],
+    ) -> Result<Vec<Vec<f32>>> {
+        let steps = self.steps();
+        // Idle windows (no traffic in the 12 steps) differ only in their hour features, which
+        // depend on the time of day alone: one forecast per start time serves every function.
+        let one = |s: &EncodedSeries, quiet_cache: &mut std::collections::HashMap<u32, f32>| -> Result<Vec<f32>> {
+            let mut out = Vec::with_capacity(steps);
+            for k in 0..steps {
+                let t = k + WINDOW;
+                let quiet = s.x[k..t].iter().all(|x| x[0] == 0.0 && x[1] == 0.0 && x[2] == 0.0 && x[3] == 0.0);
+                let key = s.x[k][4].to_bits();
+                if let Some(&r) = quiet.then(|| quiet_cache.get(&key)).flatten() {
+                    out.push(r);
+                    continue;
+                }
+                let (f, _) =
+                    h.forecast(&InferWindow::from_steps(&s.x[k..t])).map_err(|e| anyhow::anyhow!("LSTM: {e}"))?;
+                if quiet {
+                    quiet_cache.insert(key, f.request_rate);
+                }
+                out.push(f.request_rate);
+            }
+            Ok(out)
+        };
+        let idx: Vec<usize> = (0..series.len()).filter(|&f| series[f].is_some()).collect();
+        let mut results: Vec<Option<Vec<f32>>> = vec![None; series.len()];
+        let halves = idx.split_at(idx.len() / 2);
+        let run = |part: &[usize]| -> Result<Vec<(usize, Vec<f32>)>> {
+            let mut cache = std::collections::HashMap::new();
+            part.iter().map(|&f| Ok((f, one(series[f].as_ref().expect("filtered"), &mut cache)?))).collect()
+        };
+        std::thread::scope(|sc| -> Result<()> {
+            let a = sc.spawn(|| run(halves.0));
+            let b = run(halves.1)?;
+            let a = a.join().map_err(|_| anyhow::anyhow!("forecast thread panicked"))??;
+            for (f, v) in a.into_iter().chain(b) {
+                results[f] = Some(v);
+            }
+            Ok(())
+        })?;
+        Ok(results.into_iter().map(|r| r.unwrap_or_else(|| vec![0.0; steps])).collect())
+    }
+
+    /// Top-action agreement of two hierarchies (f32 and int8) on the test days' inputs:
+    /// DQN over every app-day, PPO over every function-hour with traffic (both given the
+    /// f32 schedule's context).
+    ///
+    /// # Errors
+    /// A model error.
+    pub fn agreement<P: Precision, Q: Precision>(
+        &self,
+        a: &Hierarchy<P>,
+        b: &Hierarchy<Q>,
+        sched: &Schedule,
+    ) -> Result<(f64, f64)> {
+        let tab = self.tab;
+        let (mut same, mut n) = (0usize, 0usize);
+        for app in 0..tab.app_funcs.len() {
+            let ctx = tab.app_context(app);
+            for d in self.hours.0 / 24..self.hours.1.div_ceil(24) {
+                for p in Provider::ALL {
+                    let s = tab.strategic_obs(self.sim, app, d, p);
+                    let (pa, _) = a.choose_provider(&s, &ctx).map_err(|e| anyhow::anyhow!("{e}"))?;
+                    let (pb, _) = b.choose_provider(&s, &ctx).map_err(|e| anyhow::anyhow!("{e}"))?;
+                    same += (pa == pb) as usize;
+                    n += 1;
+                }
+            }
+        }
+        let dqn = same as f64 / n.max(1) as f64;
+        let (mut same, mut n) = (0usize, 0usize);
+        for (f, row) in sched.iter().enumerate() {
+            let prof = &tab.profiles[f];
+            for (k, hr) in (self.hours.0..self.hours.1).enumerate() {
+                if tab.hour[f][hr].n == 0 {
+                    continue;
+                }
+                let prev = if k == 0 { row[0] } else { row[k - 1] };
+                let obs = tab.tactical_obs(self.sim, f, hr - 1, prev);
+                let ctx = TacticalContext { provider: row[k].provider, volume_trend: 0.0, sla_ms: prof.sla_ms };
+                let app = prof.app_context();
+                let ca = a.choose_placement(&obs, &ctx, &app).map_err(|e| anyhow::anyhow!("{e}"))?;
+                let cb = b.choose_placement(&obs, &ctx, &app).map_err(|e| anyhow::anyhow!("{e}"))?;
+                same += (ca.action == cb.action) as usize;
+                n += 1;
+            }
+        }
+        Ok((dqn, same as f64 / n.max(1) as f64))
+    }
+
+    /// Pre-warm targets from rate forecasts: hdrl-infer's `prewarm_target` on the same windows
+    /// the forecasts came from, capped by an operator guard: never more than the function's
+    /// peak 15-s concurrency on the training days plus one.
+    pub fn targets(&self, rates: &[Vec<f32>], series: &[Option<EncodedSeries>]) -> Vec<Vec<u32>> {
+        let (t0, t1) = (self.train_hours.0 as f64 * HOUR_S, self.train_hours.1 as f64 * HOUR_S);
+        let train_steps = ((t1 - t0) / STEP_S) as usize;
+        rates
+            .iter()
+            .zip(&self.tab.profiles)
+            .zip(series)
+            .enumerate()
+            .map(|(f, ((r, p), s))| {
+                let Some(s) = s else { return vec![0; r.len()] };
+                let peak = series::bin(&self.hourly.by_func[f], t0, STEP_S, train_steps)
+                    .iter()
+                    .map(|b| b.busy_s as f64 / STEP_S)
+                    .fold(0.0, f64::max);
+                let cap = peak.ceil() as u32 + 1;
+                let mut w = InferWindow::from_steps(&s.x[..WINDOW]);
+                r.iter()
+                    .enumerate()
+                    .map(|(k, &rate)| {
+                        if k > 0 {
+                            w.push(s.x[k + WINDOW - 1]);
+                        }
+                        prewarm_target(&w, rate, p.mean_duration_s * 1000.0).min(cap)
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,6 @@
+//! What a run shows and writes, whatever the stage: progress bars and stage times, atomic
+//! files and JSON, and its provenance (git revision, machine).
+
+pub mod files;
+pub mod progress;
+pub mod provenance;

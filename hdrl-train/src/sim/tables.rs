@@ -1,0 +1,394 @@
+//! Per-interval tables the training environments step through: for every function-hour the
+//! reward of each of the 72 placements, and for every app-day the daily statistics under each
+//! provider. Built once from the trace with the simulator's per-invocation model, so an
+//! environment step is a lookup (PPO needs ≥ 100 k steps/s).
+//!
+//! Cold starts in the tables come from a pool simulation per function and provider at its
+//! default placement (home region, 1024 MB or the smallest tier that fits) with the provider's keep-alive; the
+//! evaluation re-simulates every placement exactly.
+
+use hdrl_infer::Provider;
+use hdrl_infer::features::{AppContext, StrategicObs, TacticalObs};
+use hdrl_infer::placement::smallest_tier_fitting;
+
+use crate::data::trace::Trace;
+use crate::data::workload::{DAY_S, HOUR_S, Hourly, Profile};
+use crate::sim::{Placement, Pool, Sim, Totals, cold_quantile};
+
+/// Placements per function-hour: 3 providers × 24 tactical actions.
+pub const PLACEMENTS: usize = 72;
+
+/// Statistics of one function-hour that do not depend on the placement.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct HourStats {
+    /// Invocations.
+    pub n: u32,
+    /// Sum of reference durations, s.
+    pub sum_d: f32,
+    /// Cold starts at the default placement of each provider.
+    pub cold: [u16; 3],
+}
+
+/// Daily statistics of one app under one provider (default region and tier).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct DayStats {
+    /// Totals over the day.
+    pub totals: Totals,
+    /// Latency percentiles p50, p95, p99, ms.
+    pub latency_pct: [f32; 3],
+    /// Peak invocations in one minute.
+    pub peak_per_min: f32,
+}
+
+/// Memory tier of the default placement when the function needs less: 1024 MB.
+pub const DEFAULT_TIER: usize = 3;
+
+/// The default (fixed) placement of a function on a provider: its home region, 1024 MB or the
+/// smallest tier that fits if that is larger.
+pub fn default_placement(p: &Profile, provider: Provider) -> Placement {
+    Placement::new(provider, p.home_region as usize, smallest_tier_fitting(p.memory_need_mb).max(DEFAULT_TIER))
+}
+
+/// All tables of a trace.
+pub struct Tables {
+    /// Function profiles.
+    pub profiles: Vec<Profile>,
+    /// Hours covered.
+    pub hours: usize,
+    /// Days covered.
+    pub days: usize,
+    /// `[f][h]` statistics.
+    pub hour: Vec<Vec<HourStats>>,
+    /// `[f][h][placement]` reward (0 for empty hours), the pool warm from the hour before.
+    pub reward: Vec<f32>,
+    /// The same when the placement changed at the start of the hour: the new pool starts
+    /// empty, so the hour's first invocation is cold too.
+    pub reward_moved: Vec<f32>,
+    /// Per function and provider, the region and tier with the best training-hours reward.
+    pub tactical_best: Vec<[Placement; 3]>,
+    /// `[app][day][provider]` statistics, each function on its `tactical_best` placement.
+    pub day: Vec<Vec<[DayStats; 3]>>,
+    /// Functions of each app.
+    pub app_funcs: Vec<Vec<usize>>,
+}
+
+fn pct(sorted: &[f32], q: f64) -> f32 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    sorted[((sorted.len() - 1) as f64 * q).round() as usize]
+}
+
+impl Tables {
+    /// Build the tables (a few seconds for the full 2 M-invocation trace). `train_hours`
+    /// bounds the hours used to pick [`Tables::tactical_best`].
+    pub fn build(sim: &Sim, t: &Trace, profiles: Vec<Profile>, hourly: &Hourly, train_hours: (usize, usize)) -> Self {
+        let hours = hourly.hours;
+        let days = hours.div_ceil(24);
+        let cold = cold_flags(sim, &profiles, hourly);
+        let (hour, reward, reward_moved) = hour_tables(sim, &profiles, hourly, &cold);
+        let tactical_best = tactical_best(&profiles, &hour, &reward, hours, train_hours);
+        let mut app_funcs = vec![Vec::new(); t.apps.len()];
+        for (f, p) in profiles.iter().enumerate() {
+            app_funcs[p.app as usize].push(f);
+        }
+        let day = app_funcs
+            .iter()
+            .map(|funcs| day_stats(sim, &profiles, hourly, &cold, &tactical_best, funcs, days))
+            .collect();
+        Self { profiles, hours, days, hour, reward, reward_moved, tactical_best, day, app_funcs }
+    }
+
+    /// Reward of placement index `k` ([`Placement::index_for`] the function's home) for
+    /// function `f` in hour `h`.
+    pub fn reward_at(&self, f: usize, h: usize, k: usize) -> f32 {
+        self.reward[(f * self.hours + h) * PLACEMENTS + k]
+    }
+
+    /// Reward of placement index `k` for function `f` in hour `h` when the previous hour ran
+    /// on `prev` (a move starts an empty pool).
+    pub fn reward_after(&self, f: usize, h: usize, k: usize, prev: Placement) -> f32 {
+        let home = self.profiles[f].home_region;
+        let i = (f * self.hours + h) * PLACEMENTS + k;
+        if Placement::from_index(k, home) == prev { self.reward[i] } else { self.reward_moved[i] }
+    }
+
+    /// The tactical observation of function `f` after running hour `h` on `pl`
+    /// (what a gateway's hourly telemetry would show).
+    pub fn tactical_obs(&self, sim: &Sim, f: usize, h: usize, pl: Placement) -> TacticalObs {
+        let prof = &self.profiles[f];
+        let hs = self.hour.get(f).and_then(|v| v.get(h)).copied().unwrap_or_default();
+        if hs.n == 0 {
+            return TacticalObs { memory_used_mb: 0.0, ..Default::default() };
+        }
+        let n = hs.n as f64;
+        let mean_d = hs.sum_d as f64 / n;
+        let exec = sim.exec_s(prof, pl, mean_d);
+        let cold_frac = hs.cold[pl.provider as usize] as f64 / n;
+        let latency = sim.rtt_ms(prof, pl) + exec * 1000.0 + cold_frac * sim.cold_mean_ms(pl);
+        let conc = n * exec / HOUR_S;
+        TacticalObs {
+            latency_ms: latency as f32,
+            cost_usd_per_m: (sim.cost_usd(pl, exec) * 1e6) as f32,
+            request_rate: (n / HOUR_S) as f32,
+            memory_used_mb: (prof.memory_need_mb as f64 * conc.max(1.0)) as f32,
+            cpu_util: (prof.cpu_frac as f64 * conc.min(1.0)) as f32,
+            queue_depth: conc as f32,
+            cold_start_prob: cold_frac as f32,
+        }
+    }
+
+    /// Application facts for the strategic layer.
+    pub fn app_context(&self, app: usize) -> AppContext {
+        let fs = &self.app_funcs[app];
+        let p = fs.first().map(|&f| self.profiles[f]).unwrap_or(Profile {
+            app: app as u32,
+            memory_need_mb: 128.0,
+            cpu_frac: 0.5,
+            home_region: 0,
+            sla_ms: 1000.0,
+            mean_duration_s: 0.1,
+            p95_duration_s: 0.1,
+            train_invocations: 0,
+        });
+        let w: f64 = fs.iter().map(|&f| self.profiles[f].train_invocations as f64 + 1.0).sum();
+        let mean_d: f64 = fs
+            .iter()
+            .map(|&f| (self.profiles[f].train_invocations as f64 + 1.0) * self.profiles[f].mean_duration_s as f64)
+            .sum::<f64>()
+            / w.max(1.0);
+        let sla = fs.iter().map(|&f| self.profiles[f].sla_ms).fold(f32::INFINITY, f32::min);
+        AppContext {
+            mean_duration_ms: (mean_d * 1000.0) as f32,
+            memory_need_mb: p.memory_need_mb,
+            home_region: p.home_region,
+            sla_ms: if sla.is_finite() { sla } else { p.sla_ms },
+        }
+    }
+
+    /// The strategic observation of an app on day `d` (from days `d−3 … d−1`) while on
+    /// `provider`.
+    pub fn strategic_obs(&self, sim: &Sim, app: usize, d: usize, provider: Provider) -> StrategicObs {
+        let p = provider as usize;
+        let lo = d.saturating_sub(3);
+        let hist: Vec<&DayStats> = (lo..d).map(|x| &self.day[app][x][p]).collect();
+        let per_m = |s: &DayStats| if s.totals.n > 0 { s.totals.cost_usd / s.totals.n as f64 * 1e6 } else { 0.0 };
+        let trend = |a: f64, b: f64| if b > 0.0 { ((a - b) / b).clamp(-1.0, 1.0) } else { 0.0 };
+        let ns: Vec<f64> = hist.iter().map(|s| s.totals.n as f64).collect();
+        let mean_n = if ns.is_empty() { 0.0 } else { ns.iter().sum::<f64>() / ns.len() as f64 };
+        let cv = if mean_n > 0.0 {
+            (ns.iter().map(|x| (x - mean_n).powi(2)).sum::<f64>() / ns.len() as f64).sqrt() / mean_n
+        } else {
+            0.0
+        };
+        let last = hist.last().copied().copied().unwrap_or_default();
+        let prev = if hist.len() >= 2 { *hist[hist.len() - 2] } else { last };
+        let costs: Vec<f64> = hist.iter().map(|s| per_m(s)).collect();
+        let home = self.app_context(app).home_region as usize;
+        StrategicObs {
+            cost_usd_per_m: if costs.is_empty() {
+                0.0
+            } else {
+                (costs.iter().sum::<f64>() / costs.len() as f64) as f32
+            },
+            cost_trend: trend(per_m(&last), per_m(&prev)) as f32,
+            latency_p50_ms: last.latency_pct[0],
+            latency_p95_ms: last.latency_pct[1],
+            latency_p99_ms: last.latency_pct[2],
+            carbon_g_per_kwh: sim.data.provider(provider).carbon_g_per_kwh[home] as f32,
+            daily_invocations: mean_n as f32,
+            daily_invocations_cv: cv as f32,
+            peak_to_mean: if last.totals.n > 0 { last.peak_per_min / (last.totals.n as f32 / 1440.0) } else { 0.0 },
+            volume_trend: trend(last.totals.n as f64, prev.totals.n as f64) as f32,
+        }
+    }
+
+    /// The reward of running app `app` on `provider` for day `d` (default region and tier).
+    pub fn day_reward(&self, sim: &Sim, app: usize, d: usize, provider: Provider) -> f32 {
+        sim.reward(&self.day[app][d][provider as usize].totals).total
+    }
+}
+
+/// Cold-start flags of every invocation, per function and provider, on the provider's default
+/// placement with its own keep-alive.
+fn cold_flags(sim: &Sim, profiles: &[Profile], hourly: &Hourly) -> Vec<[Vec<bool>; 3]> {
+    profiles
+        .iter()
+        .enumerate()
+        .map(|(f, prof)| {
+            let inv = &hourly.by_func[f];
+            Provider::ALL.map(|p| {
+                let pl = default_placement(prof, p);
+                let mut pool = Pool::new(pl, Pool::provider_window(pl));
+                let mut tot = Totals::default();
+                inv.iter()
+                    .enumerate()
+                    .map(|(k, i)| pool.serve(sim, prof, i.start, i.duration as f64, cold_quantile(f, k), &mut tot).cold)
+                    .collect()
+            })
+        })
+        .collect()
+}
+
+/// Per function and hour: the statistics, and the reward of every placement staying (the
+/// pool warm from the hour before) and moved (an empty pool).
+fn hour_tables(
+    sim: &Sim,
+    profiles: &[Profile],
+    hourly: &Hourly,
+    cold: &[[Vec<bool>; 3]],
+) -> (Vec<Vec<HourStats>>, Vec<f32>, Vec<f32>) {
+    let (nf, hours) = (profiles.len(), hourly.hours);
+    let mut hour = vec![vec![HourStats::default(); hours]; nf];
+    let mut reward = vec![0.0f32; nf * hours * PLACEMENTS];
+    let mut reward_moved = vec![0.0f32; nf * hours * PLACEMENTS];
+    for (f, prof) in profiles.iter().enumerate() {
+        let placements: Vec<Placement> = Placement::all_for(prof.home_region).collect();
+        for (h, &(a, b)) in hourly.idx[f].iter().enumerate().take(hours) {
+            let inv = hourly.get(f, h);
+            if inv.is_empty() {
+                continue;
+            }
+            let mut hs = HourStats { n: inv.len() as u32, ..Default::default() };
+            hs.sum_d = inv.iter().map(|i| i.duration).sum();
+            for (p, flags) in cold[f].iter().enumerate() {
+                hs.cold[p] = flags[a as usize..b as usize].iter().filter(|&&c| c).count() as u16;
+            }
+            hour[f][h] = hs;
+            let base = (f * hours + h) * PLACEMENTS;
+            for (k, pl) in placements.iter().enumerate() {
+                let flags = &cold[f][pl.provider as usize][a as usize..b as usize];
+                let cold_ms = sim.cold_mean_ms(*pl);
+                let mut tot = Totals::default();
+                let mut moved = Totals::default();
+                for (j, (i, &c)) in inv.iter().zip(flags).enumerate() {
+                    let d = i.duration as f64;
+                    tot.add(&sim.invocation(prof, *pl, d, if c { cold_ms } else { 0.0 }));
+                    moved.add(&sim.invocation(prof, *pl, d, if c || j == 0 { cold_ms } else { 0.0 }));
+                }
+                reward[base + k] = sim.reward(&tot).total;
+                reward_moved[base + k] = sim.reward(&moved).total;
+            }
+        }
+    }
+    (hour, reward, reward_moved)
+}
+
+/// What a competent tactical layer would run each function on, per provider: the region and
+/// tier with the best reward summed over the training hours. The strategic layer is trained
+/// on days run this way, so it values a provider as the hierarchy will use it.
+fn tactical_best(
+    profiles: &[Profile],
+    hour: &[Vec<HourStats>],
+    reward: &[f32],
+    hours: usize,
+    train_hours: (usize, usize),
+) -> Vec<[Placement; 3]> {
+    profiles
+        .iter()
+        .enumerate()
+        .map(|(f, prof)| {
+            Provider::ALL.map(|p| {
+                let score = |a: usize| -> f64 {
+                    let k = p as usize * hdrl_infer::placement::TACTICAL_ACTIONS + a;
+                    (train_hours.0..train_hours.1.min(hours))
+                        .filter(|&h| hour[f][h].n > 0)
+                        .map(|h| reward[(f * hours + h) * PLACEMENTS + k] as f64)
+                        .sum()
+                };
+                let mask = hdrl_infer::placement::allowed_actions(prof.memory_need_mb);
+                (0..hdrl_infer::placement::TACTICAL_ACTIONS)
+                    .filter(|&a| mask[a])
+                    .max_by(|&a, &b| score(a).total_cmp(&score(b)))
+                    .map(|a| Placement::from_action(p, a, prof.home_region))
+                    .unwrap_or_else(|| default_placement(prof, p))
+            })
+        })
+        .collect()
+}
+
+/// Day statistics of one app (its functions `funcs`) on each provider, every function on its
+/// `tactical_best` placement.
+fn day_stats(
+    sim: &Sim,
+    profiles: &[Profile],
+    hourly: &Hourly,
+    cold: &[[Vec<bool>; 3]],
+    best: &[[Placement; 3]],
+    funcs: &[usize],
+    days: usize,
+) -> Vec<[DayStats; 3]> {
+    let mut out = vec![[DayStats::default(); 3]; days];
+    for p in 0..Provider::ALL.len() {
+        for (d, slot) in out.iter_mut().enumerate() {
+            let (t0, t1) = (d as f64 * DAY_S, (d + 1) as f64 * DAY_S);
+            let mut tot = Totals::default();
+            let mut lat = Vec::new();
+            let mut per_min = vec![0u32; 1440];
+            for &f in funcs {
+                let prof = &profiles[f];
+                let pl = best[f][p];
+                let cold_ms = sim.cold_mean_ms(pl);
+                for (k, i) in hourly.by_func[f].iter().enumerate() {
+                    if i.start < t0 || i.start >= t1 {
+                        continue;
+                    }
+                    let c = cold[f][p][k];
+                    let o = sim.invocation(prof, pl, i.duration as f64, if c { cold_ms } else { 0.0 });
+                    tot.add(&o);
+                    lat.push(o.latency_ms as f32);
+                    per_min[(((i.start - t0) / 60.0) as usize).min(1439)] += 1;
+                }
+            }
+            lat.sort_by(f32::total_cmp);
+            slot[p] = DayStats {
+                totals: tot,
+                latency_pct: [pct(&lat, 0.5), pct(&lat, 0.95), pct(&lat, 0.99)],
+                peak_per_min: per_min.iter().copied().max().unwrap_or(0) as f32,
+            };
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::workload::{Split, profiles};
+
+    #[test]
+    fn tables_agree_with_direct_simulation() {
+        let sim = Sim::new().unwrap();
+        let t = crate::data::synth::generate(5, 0.01);
+        let split = Split::for_days(t.days());
+        let mem = crate::data::trace::load_memory_str(crate::data::refdata::AZURE2019_MEMORY).unwrap();
+        let hourly = Hourly::new(&t);
+        let tab = Tables::build(&sim, &t, profiles(&t, &split, &mem), &hourly, (0, split.train.1 * 24));
+        assert_eq!(tab.hours, 14 * 24);
+        // Find a busy function-hour and recompute one placement's reward by hand (all warm
+        // except the recorded cold starts, with mean cold latency).
+        let (f, h) = (0..t.funcs.len())
+            .flat_map(|f| (0..tab.hours).map(move |h| (f, h)))
+            .max_by_key(|&(f, h)| tab.hour[f][h].n)
+            .unwrap();
+        let inv = hourly.get(f, h);
+        assert!(inv.len() > 5);
+        let total_n: u64 = (0..t.funcs.len()).flat_map(|f| tab.hour[f].iter()).map(|s| s.n as u64).sum();
+        assert_eq!(total_n as usize, t.inv.len());
+        let day_n: u64 = tab.day.iter().flat_map(|d| d.iter()).map(|d| d[0].totals.n).sum();
+        assert_eq!(day_n as usize, t.inv.len());
+        // Rewards are finite and within bounds everywhere.
+        assert!(tab.reward.iter().all(|r| r.is_finite() && r.abs() <= 10.0));
+        // A placement below the memory need violates the SLA for every invocation.
+        let prof = tab.profiles[f];
+        if prof.memory_need_mb > 128.0 {
+            let k = Placement::new(Provider::Aws, prof.home_region as usize, 0);
+            let idx = k.index_for(prof.home_region);
+            assert!(tab.reward_at(f, h, idx) < -8.0);
+        }
+        let obs = tab.tactical_obs(&sim, f, h, default_placement(&prof, Provider::Gcp));
+        assert!((obs.request_rate - inv.len() as f32 / 3600.0).abs() < 1e-6);
+        let s = tab.strategic_obs(&sim, prof.app as usize, 5, Provider::Aws);
+        assert!(s.daily_invocations > 0.0 && s.latency_p99_ms >= s.latency_p50_ms);
+    }
+}

@@ -228,6 +228,10 @@ enum hdrl_status
    */
   HDRL_STATUS_MISSING_MODEL = 113,
   /**
+   * A reward bound in the bundle is not a finite positive number.
+   */
+  HDRL_STATUS_BAD_REWARD_BOUNDS = 114,
+  /**
    * An observation field is NaN or infinite; the detail gives its index, which is the
    * field's position in `hdrl_observation` (0 = `strategic_cost_usd_per_m`).
    */

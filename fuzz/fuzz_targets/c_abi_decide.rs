@@ -87,6 +87,7 @@ fn models() -> &'static [usize; 3] {
             let b = hdrl_infer::Bundle {
                 provenance: Provenance::default(),
                 encoder: EncoderConfig::DEFAULT,
+                reward_bounds: hdrl_infer::RewardBounds::DEFAULT,
                 models: heapless::Vec::from_slice(&[<hdrl_infer::Dqn<hdrl_infer::F32> as Model>::record(&p)]).unwrap(),
             };
             b.to_bytes().unwrap()

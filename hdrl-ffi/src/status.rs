@@ -71,6 +71,8 @@ pub enum hdrl_status {
     DuplicateModel = 112,
     /// The call needs a model (DQN, PPO or LSTM) the bundle does not hold.
     MissingModel = 113,
+    /// A reward bound in the bundle is not a finite positive number.
+    BadRewardBounds = 114,
     /// An observation field is NaN or infinite; the detail gives its index, which is the
     /// field's position in `hdrl_observation` (0 = `strategic_cost_usd_per_m`).
     NonFiniteInput = 200,
@@ -82,7 +84,7 @@ pub enum hdrl_status {
 }
 
 /// Every status, in numeric order (private: cbindgen would export an associated const).
-const ALL_STATUSES: [hdrl_status; 25] = {
+const ALL_STATUSES: [hdrl_status; 26] = {
     use hdrl_status::*;
     [
         Ok,
@@ -107,6 +109,7 @@ const ALL_STATUSES: [hdrl_status; 25] = {
         BadEncoder,
         DuplicateModel,
         MissingModel,
+        BadRewardBounds,
         NonFiniteInput,
         OutOfRange,
         NonFiniteOutput,
@@ -144,6 +147,7 @@ impl hdrl_status {
             Self::BadEncoder => c"the bundle holds an unusable encoder constant",
             Self::DuplicateModel => c"the bundle holds a model kind twice",
             Self::MissingModel => c"the bundle lacks a model this call needs",
+            Self::BadRewardBounds => c"the bundle holds a reward bound that is not a finite positive number",
             Self::NonFiniteInput => c"an observation field is NaN or infinite",
             Self::OutOfRange => c"an observation field is outside its documented range",
             Self::NonFiniteOutput => c"a forward pass produced a non-finite value",
@@ -166,6 +170,7 @@ impl From<InferError> for hdrl_status {
             InferError::PayloadSize { .. } => Self::PayloadSize,
             InferError::NonFiniteWeight { .. } => Self::NonFiniteWeight,
             InferError::BadEncoder { .. } => Self::BadEncoder,
+            InferError::BadRewardBounds => Self::BadRewardBounds,
             InferError::DuplicateModel { .. } => Self::DuplicateModel,
             InferError::MissingModel { .. } => Self::MissingModel,
             InferError::NonFiniteInput { .. } => Self::NonFiniteInput,

@@ -75,6 +75,8 @@ pub enum InferError {
         /// Index of the offending feature within its family.
         feature: u8,
     },
+    /// A reward bound in the bundle is not a finite positive number.
+    BadRewardBounds,
     /// The bundle holds the same model kind twice.
     DuplicateModel {
         /// The repeated kind.
@@ -110,7 +112,7 @@ impl fmt::Display for InferError {
             Self::BadMagic => f.write_str("not an hdrl weight file (bad magic bytes)"),
             Self::UnsupportedVersion { found } => write!(
                 f,
-                "weight file format version {found} is not supported (this library reads version {})",
+                "weight file format version {found} is not supported (this library reads version {}: export the models again with a matching hdrl)",
                 crate::weights::FORMAT_VERSION
             ),
             Self::Truncated => f.write_str("weight file is truncated"),
@@ -136,6 +138,7 @@ impl fmt::Display for InferError {
             Self::BadEncoder { feature } => {
                 write!(f, "encoder constant for feature #{feature} is unusable")
             }
+            Self::BadRewardBounds => f.write_str("bundle holds a reward bound that is not a finite positive number"),
             Self::DuplicateModel { kind } => write!(f, "bundle holds the {kind} model twice"),
             Self::MissingModel { kind } => write!(f, "bundle holds no {kind} model"),
             Self::NonFiniteInput { index } => write!(f, "input #{index} is NaN or infinite"),

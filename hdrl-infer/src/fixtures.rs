@@ -9,6 +9,7 @@ use std::vec::Vec;
 use crate::features::EncoderConfig;
 use crate::layers::{F32, I8};
 use crate::models::{ActorCritic, Dqn, Forecaster, Model};
+use crate::reward::RewardBounds;
 use crate::rng::SplitMix64;
 use crate::weights::{Bundle, Provenance, Quant};
 
@@ -68,7 +69,7 @@ pub fn bundle_bytes<D: Model, A: Model, L: Model>(
     let _ = models.push(D::record(&pd));
     let _ = models.push(A::record(&pp));
     let _ = models.push(L::record(&pl));
-    let b = Bundle { provenance, encoder, models };
+    let b = Bundle { provenance, encoder, reward_bounds: RewardBounds::DEFAULT, models };
     // Encoding a bundle built through this API cannot fail.
     b.to_bytes().unwrap_or_default()
 }

@@ -13,6 +13,7 @@ use crate::models::{ActorCritic, Dqn, Forecaster, Model};
 use crate::placement::{
     MEMORY_TIERS_MB, Provider, TACTICAL_ACTIONS, mask_small_tiers, region_for_rank, split_tactical,
 };
+use crate::reward::RewardBounds;
 use crate::weights::{Bundle, ModelKind};
 
 /// Head-room on top of Little's law when suggesting warm instances.
@@ -99,6 +100,8 @@ pub struct Hierarchy<P: Precision> {
     pub lstm: Forecaster<P>,
     /// Encoder constants from the bundle.
     pub encoder: EncoderConfig,
+    /// Reward bounds from the bundle: what the models were trained and evaluated with.
+    pub reward_bounds: RewardBounds,
     kernels: Kernels,
     present: u8,
 }
@@ -111,6 +114,7 @@ impl<P: Precision> Hierarchy<P> {
             ppo: ActorCritic::ZERO,
             lstm: Forecaster::ZERO,
             encoder: EncoderConfig::DEFAULT,
+            reward_bounds: RewardBounds::DEFAULT,
             kernels,
             present: 0,
         }
@@ -135,6 +139,7 @@ impl<P: Precision> Hierarchy<P> {
             present |= 1 << rec.kind;
         }
         self.encoder = bundle.encoder;
+        self.reward_bounds = bundle.reward_bounds;
         self.present = present;
         Ok(())
     }
@@ -148,14 +153,16 @@ impl<P: Precision> Hierarchy<P> {
         let p = slot.as_mut_ptr();
         // SAFETY: `p` points to storage for one `Self`, exclusively borrowed. Every field except
         // `kernels` and `encoder` is made of f32, i8, i32 and u8 values (arrays, LayerNorms,
-        // Scales, the presence mask), for which all-zero bytes are valid values; `kernels`
-        // (whose zeroed bytes would be null function pointers) and `encoder` are overwritten
-        // with valid values before the value is assumed initialised, and nothing reads them in
-        // between. A zeroed model is a valid, unloaded model (`present` = 0).
+        // Scales, reward bounds, the presence mask), for which all-zero bytes are valid values;
+        // `kernels` (whose zeroed bytes would be null function pointers), `encoder` and
+        // `reward_bounds` are overwritten with the values `empty` gives before the value is
+        // assumed initialised, and nothing reads them in between. A zeroed model is a valid,
+        // unloaded model (`present` = 0).
         unsafe {
             core::ptr::write_bytes(p, 0, 1);
             core::ptr::addr_of_mut!((*p).kernels).write(kernels);
             core::ptr::addr_of_mut!((*p).encoder).write(EncoderConfig::DEFAULT);
+            core::ptr::addr_of_mut!((*p).reward_bounds).write(RewardBounds::DEFAULT);
             slot.assume_init_mut()
         }
     }
@@ -368,7 +375,7 @@ impl<P: Precision> Hierarchy<P> {
             // At most three kinds: the capacity of a bundle.
             let _ = models.push(rec);
         }
-        Bundle { provenance, encoder: self.encoder, models }.to_bytes()
+        Bundle { provenance, encoder: self.encoder, reward_bounds: self.reward_bounds, models }.to_bytes()
     }
 }
 
@@ -380,6 +387,7 @@ impl Hierarchy<crate::layers::I8> {
         self.ppo.quantize_from(&f.ppo);
         self.lstm.quantize_from(&f.lstm);
         self.encoder = f.encoder;
+        self.reward_bounds = f.reward_bounds;
         self.present = f.present;
     }
 }

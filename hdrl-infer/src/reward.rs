@@ -16,8 +16,12 @@ pub const SLA_PENALTY: f32 = 10.0;
 /// The total reward is clamped to ±`CLIP`.
 pub const CLIP: f32 = 10.0;
 
-/// Values at which each normalised component reaches 0.
-#[derive(Clone, Copy, Debug, PartialEq)]
+use serde::{Deserialize, Serialize};
+
+/// Values at which each normalised component reaches 0. A trainer derives them from its
+/// training days and stores them in every bundle it writes, so the simulator, training,
+/// evaluation and inference all score with the same ones.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RewardBounds {
     /// Cost per invocation at which `R_cost` = 0, USD.
     pub max_cost_usd: f32,
@@ -28,9 +32,15 @@ pub struct RewardBounds {
 }
 
 impl RewardBounds {
-    /// Bounds for the simulator's price and carbon ranges: $0.0001 per invocation (≈ 3 GB
-    /// for 2 s on Lambda), 5 s of latency, 0.05 gCO2e per invocation.
+    /// Generic bounds for hand-made bundles and fixtures: $0.0001 per invocation (≈ 3 GB for
+    /// 2 s on Lambda), 5 s of latency, 0.05 gCO2e per invocation. Trained bundles carry bounds
+    /// derived from their training days instead.
     pub const DEFAULT: Self = Self { max_cost_usd: 1.0e-4, max_latency_ms: 5_000.0, max_carbon_g: 0.05 };
+
+    /// Every bound is a finite positive number.
+    pub fn is_valid(&self) -> bool {
+        [self.max_cost_usd, self.max_latency_ms, self.max_carbon_g].iter().all(|b| b.is_finite() && *b > 0.0)
+    }
 }
 
 impl Default for RewardBounds {

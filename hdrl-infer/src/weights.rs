@@ -3,14 +3,15 @@
 //! ```text
 //! offset  size  field
 //! 0       8     magic  "HDRLWTS\0"
-//! 8       2     format version, u16 little-endian (this library: 1)
+//! 8       2     format version, u16 little-endian (this library: 2)
 //! 10      4     body length in bytes, u32 little-endian
 //! 14      4     CRC-32 (IEEE) of the body, u32 little-endian
 //! 18      n     body: postcard encoding of [`Bundle`]
 //! ```
 //!
 //! The fixed header is checked first, so a file from another format version is reported as
-//! such whatever its body looks like. The body holds provenance, the encoder constants and
+//! such whatever its body looks like. The body holds provenance, the encoder constants, the
+//! reward bounds (version 2 on) and
 //! one [`ModelRecord`] per model (any subset of DQN, PPO, LSTM). A record names its kind,
 //! quantisation and dimensions, and carries the tensors as one little-endian payload in the
 //! order the model's parts are declared. Parsing borrows from the input (`&str`, `&[u8]`)
@@ -22,11 +23,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::InferError;
 use crate::features::EncoderConfig;
+use crate::reward::RewardBounds;
 
 /// First eight bytes of every weight file.
 pub const MAGIC: [u8; 8] = *b"HDRLWTS\0";
-/// The format version this library reads and writes.
-pub const FORMAT_VERSION: u16 = 1;
+/// The format version this library reads and writes. Version 2 added the reward bounds.
+pub const FORMAT_VERSION: u16 = 2;
 /// Size of the fixed header before the body.
 pub const HEADER_BYTES: usize = 18;
 /// Most metrics a provenance record holds.
@@ -152,6 +154,8 @@ pub struct Bundle<'a> {
     pub provenance: Provenance<'a>,
     /// The feature encoder's constants.
     pub encoder: EncoderConfig,
+    /// The reward bounds the models were trained and evaluated with.
+    pub reward_bounds: RewardBounds,
     /// The models, at most one per kind.
     #[serde(borrow)]
     pub models: heapless::Vec<ModelRecord<'a>, 3>,
@@ -172,7 +176,7 @@ impl<'a> Bundle<'a> {
     /// [`InferError::BadMagic`], [`InferError::UnsupportedVersion`], [`InferError::Truncated`],
     /// [`InferError::TrailingBytes`], [`InferError::ChecksumMismatch`],
     /// [`InferError::Malformed`], [`InferError::UnknownKind`], [`InferError::DuplicateModel`],
-    /// and the encoder checks of [`EncoderConfig::validate`].
+    /// the encoder checks of [`EncoderConfig::validate`] and [`InferError::BadRewardBounds`].
     pub fn parse(bytes: &'a [u8]) -> Result<Self, InferError> {
         let m = bytes.len().min(MAGIC.len());
         if bytes[..m] != MAGIC[..m] {
@@ -213,6 +217,9 @@ impl<'a> Bundle<'a> {
             }
         }
         bundle.encoder.validate()?;
+        if !bundle.reward_bounds.is_valid() {
+            return Err(InferError::BadRewardBounds);
+        }
         Ok(bundle)
     }
 

@@ -38,7 +38,12 @@ fn obs(i: u32) -> Observation {
 fn bundle(payload: &[u8]) -> Bundle<'_> {
     let mut models = heapless::Vec::new();
     models.push(<Dqn<I8> as Model>::record(payload)).unwrap();
-    Bundle { provenance: Provenance::default(), encoder: EncoderConfig::DEFAULT, models }
+    Bundle {
+        provenance: Provenance::default(),
+        encoder: EncoderConfig::DEFAULT,
+        reward_bounds: hdrl_infer::RewardBounds::DEFAULT,
+        models,
+    }
 }
 
 /// An int8 bundle holding only a seeded DQN, encoded without pushing its payload through

@@ -105,7 +105,12 @@ fn subsets_load_and_missing_models_are_named() {
     let p = f.dqn.payload();
     let mut models = heapless::Vec::new();
     models.push(hdrl_infer::Dqn::<F32>::record(&p)).unwrap();
-    let b = Bundle { provenance: Provenance::default(), encoder: EncoderConfig::DEFAULT, models };
+    let b = Bundle {
+        provenance: Provenance::default(),
+        encoder: EncoderConfig::DEFAULT,
+        reward_bounds: hdrl_infer::RewardBounds::DEFAULT,
+        models,
+    };
     let bytes = b.to_bytes().unwrap();
     let h = Hierarchy::<F32>::load(&bytes).unwrap();
     assert!(h.has(ModelKind::Dqn) && !h.has(ModelKind::Ppo) && !h.has(ModelKind::Lstm));
@@ -128,9 +133,13 @@ fn every_bad_file_is_its_own_error() {
     assert_eq!(load(&good[..5]), Err(InferError::Truncated));
     assert_eq!(load(&good[..HEADER_BYTES - 1]), Err(InferError::Truncated));
 
+    // A version-1 file (before reward bounds) and a future one: each a clear error.
     let mut bad = good.clone();
-    bad[8] = 2;
-    assert_eq!(load(&bad), Err(InferError::UnsupportedVersion { found: 2 }));
+    bad[8] = 1;
+    assert_eq!(load(&bad), Err(InferError::UnsupportedVersion { found: 1 }));
+    assert!(InferError::UnsupportedVersion { found: 1 }.to_string().contains("export the models again"));
+    bad[8] = 3;
+    assert_eq!(load(&bad), Err(InferError::UnsupportedVersion { found: 3 }));
 
     assert_eq!(load(&good[..good.len() - 1]), Err(InferError::Truncated));
     let mut bad = good.clone();
@@ -151,6 +160,7 @@ fn every_bad_file_is_its_own_error() {
         let b = Bundle {
             provenance: Provenance::default(),
             encoder: enc,
+            reward_bounds: hdrl_infer::RewardBounds::DEFAULT,
             models: heapless::Vec::from_slice(&models).unwrap(),
         };
         b.to_bytes().unwrap()
@@ -196,6 +206,20 @@ fn every_bad_file_is_its_own_error() {
     enc.operational[0].hi = -1.0;
     assert_eq!(load(&with(vec![rec.clone()], enc)), Err(InferError::BadEncoder { feature: 22 }));
 
+    for bounds in [
+        hdrl_infer::RewardBounds { max_cost_usd: 0.0, ..hdrl_infer::RewardBounds::DEFAULT },
+        hdrl_infer::RewardBounds { max_latency_ms: f32::NAN, ..hdrl_infer::RewardBounds::DEFAULT },
+        hdrl_infer::RewardBounds { max_carbon_g: -1.0, ..hdrl_infer::RewardBounds::DEFAULT },
+    ] {
+        let b = Bundle {
+            provenance: Provenance::default(),
+            encoder: EncoderConfig::DEFAULT,
+            reward_bounds: bounds,
+            models: heapless::Vec::from_slice(std::slice::from_ref(&rec)).unwrap(),
+        };
+        assert_eq!(load(&b.to_bytes().unwrap()), Err(InferError::BadRewardBounds), "{bounds:?}");
+    }
+
     let int8 = seeded_bundle(25, Quant::I8);
     assert_eq!(
         load(&int8),
@@ -226,8 +250,14 @@ fn every_single_byte_corruption_is_caught() {
     let p = q.dqn.payload();
     let mut models = heapless::Vec::new();
     models.push(hdrl_infer::Dqn::<I8>::record(&p)).unwrap();
-    let good =
-        Bundle { provenance: Provenance::default(), encoder: EncoderConfig::DEFAULT, models }.to_bytes().unwrap();
+    let good = Bundle {
+        provenance: Provenance::default(),
+        encoder: EncoderConfig::DEFAULT,
+        reward_bounds: hdrl_infer::RewardBounds::DEFAULT,
+        models,
+    }
+    .to_bytes()
+    .unwrap();
     let mut h = Box::new(Hierarchy::<I8>::empty(Kernels::generic()));
     for i in 0..good.len() {
         let mut bad = good.clone();

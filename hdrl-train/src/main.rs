@@ -9,6 +9,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use hdrl_train::cli;
 use hdrl_train::cli::config::{self, RunConfig};
 use hdrl_train::cli::run::RunArgs;
+use hdrl_train::data::carbon::CarbonMode;
 
 #[derive(Parser)]
 #[command(name = "hdrl", version, about = "Learned multi-cloud serverless placement: train, evaluate, export")]
@@ -39,6 +40,13 @@ struct Common {
     /// Scale of the synthetic trace (1 = about 2 M invocations).
     #[arg(long)]
     scale: Option<f64>,
+    /// Grid carbon intensity: `hourly` (Electricity Maps 2022, each invocation charged its
+    /// region's hour) or `static` (each zone's 2022 annual mean).
+    #[arg(long)]
+    carbon: Option<CarbonMode>,
+    /// Calendar instant of trace time 0 for hourly carbon, `2022-MM-DDTHH:00Z`.
+    #[arg(long)]
+    carbon_origin: Option<String>,
     /// JSON config file (see config.json in any run directory); flags override it.
     #[arg(long)]
     config: Option<PathBuf>,
@@ -62,6 +70,24 @@ enum Cmd {
         common: Common,
         /// Per-minute file (Azure 2019 format) for the second forecasting dataset; the
         /// embedded real 100-function sample when absent.
+        #[arg(long)]
+        series: Option<PathBuf>,
+        /// Training seeds (each trains and evaluates its own learners on the same trace;
+        /// learned rows are reported as mean ± 95 % CI).
+        #[arg(long)]
+        seeds: Option<usize>,
+    },
+    /// Evaluate a saved bundle on any trace's test days against every baseline (estimated from
+    /// that trace's training days), with the bundle's reward bounds: the same tables and plots
+    /// as `hdrl run`, without training.
+    Eval {
+        /// Bundle with all three models, f32 (its int8 quantisation is evaluated beside it) or
+        /// int8.
+        #[arg(long)]
+        bundle: PathBuf,
+        #[command(flatten)]
+        common: Common,
+        /// Per-minute file (Azure 2019 format) for the second forecasting dataset.
         #[arg(long)]
         series: Option<PathBuf>,
     },
@@ -150,6 +176,13 @@ fn config(c: &Common) -> Result<RunConfig> {
     if let Some(s) = c.scale {
         cfg.scale = s;
     }
+    if let Some(m) = c.carbon {
+        cfg.scenario.carbon = m;
+    }
+    if let Some(o) = &c.carbon_origin {
+        hdrl_train::data::carbon::hour_of_2022(o)?;
+        cfg.scenario.carbon_origin = o.clone();
+    }
     Ok(cfg)
 }
 
@@ -190,8 +223,12 @@ macro_rules! with_backend {
 fn main() -> Result<()> {
     let cli = Cli::parse();
     match cli.cmd {
-        Cmd::Run { common, series } => {
-            let cfg = config(&common)?;
+        Cmd::Run { common, series, seeds } => {
+            let mut cfg = config(&common)?;
+            if let Some(n) = seeds {
+                anyhow::ensure!(n >= 1, "--seeds must be at least 1");
+                cfg.seeds = n;
+            }
             let args = RunArgs {
                 trace: common.trace.clone(),
                 series,
@@ -201,6 +238,18 @@ fn main() -> Result<()> {
                 quiet: common.quiet,
             };
             with_backend!(device(&common.device)?, cli::run::run(&args)).map(|_| ())
+        }
+        Cmd::Eval { bundle, common, series } => {
+            let cfg = config(&common)?;
+            let args = cli::eval::EvalArgs {
+                bundle,
+                trace: common.trace.clone(),
+                series,
+                out: common.out.clone().unwrap_or_else(config::default_out),
+                cfg,
+                quiet: common.quiet,
+            };
+            cli::eval::eval(&args).map(|_| ())
         }
         Cmd::Synth { out, seed, scale } => cli::synth::synth(&out, seed, scale),
         Cmd::Prepare { trace, out, step, seed } => cli::prepare::prepare(trace.as_deref(), &out, step, seed),

@@ -330,7 +330,7 @@ proptest! {
         let mut tot = Totals::default();
         check_reward(&tot)?;
         for (d_ref, cold_ms) in calls {
-            let o = s.invocation(&prof, pl, d_ref, cold_ms);
+            let o = s.invocation(&prof, pl, d_ref, cold_ms, d_ref);
             let mut one = Totals::default();
             one.add(&o);
             check_reward(&one)?;
@@ -349,7 +349,7 @@ proptest! {
         cold_ms in prop_oneof![Just(0.0f64), 0.0f64..1e5],
     ) {
         let s = sim();
-        let o = s.invocation(&prof, pl, d_ref, cold_ms);
+        let o = s.invocation(&prof, pl, d_ref, cold_ms, d_ref);
         prop_assert!(o.cost_usd.is_finite() && o.cost_usd >= s.data.provider(pl.provider).usd_per_request, "{o:?}");
         prop_assert!(o.latency_ms.is_finite() && o.latency_ms >= s.rtt_ms(&prof, pl), "{o:?}");
         prop_assert!(o.carbon_g.is_finite() && o.carbon_g >= 0.0, "{o:?}");
@@ -359,5 +359,35 @@ proptest! {
         let mut t = Totals::default();
         t.add(&o);
         check_reward(&t)?;
+    }
+
+    /// Any bounds the derivation can produce (finite and positive, from a tiny cost to a huge
+    /// latency) keep every reward finite and in range, whatever the totals.
+    #[test]
+    fn reward_is_bounded_for_any_derived_bounds(
+        cost in 1e-12f32..1e3, latency in 1e-3f32..1e9, carbon in 1e-12f32..1e3,
+        n in 1u64..1_000_000, x in any_f64(), y in any_f64(), z in any_f64(), v in 0u64..1_000_000,
+    ) {
+        let mut s = sim().clone();
+        s.bounds = hdrl_infer::RewardBounds { max_cost_usd: cost, max_latency_ms: latency, max_carbon_g: carbon };
+        prop_assert!(s.bounds.is_valid());
+        let t = Totals { n, cost_usd: x, latency_ms: y, carbon_g: z, violations: v.min(n), ..Default::default() };
+        let r = s.reward(&t);
+        for c in [r.cost, r.perf, r.carbon, r.sla] {
+            prop_assert!((0.0..=1.0).contains(&c), "{r:?}");
+        }
+        prop_assert!(r.total.is_finite() && (-CLIP..=CLIP).contains(&r.total), "{r:?}");
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(6))]
+
+    /// The derivation on any small synthetic trace gives usable bounds: finite, positive,
+    /// ordered like the samples they come from.
+    #[test]
+    fn derived_bounds_are_valid_on_any_small_trace(seed in 0u64..10_000) {
+        let sc = hdrl_train::sim::Scenario::new(hdrl_train::data::synth::generate(seed, 0.003)).unwrap();
+        prop_assert!(sc.sim.bounds.is_valid(), "{:?}", sc.sim.bounds);
     }
 }

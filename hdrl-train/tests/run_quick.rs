@@ -99,6 +99,42 @@ fn quick_run_produces_a_complete_report() {
         .success();
     assert!(ok);
     let ef: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+
+    // The bundle carries the run's reward bounds, and `hdrl eval` scores it with them on a
+    // trace it was not trained on, against that trace's own baselines.
+    let bounds = &r["reward_bounds"];
+    assert!(bounds["max_carbon_g"].as_f64().unwrap() > 0.0);
+    let stored = bounds["max_latency_ms"].as_f64().unwrap();
+    assert!((h32.reward_bounds.max_latency_ms as f64 - stored).abs() < 1e-6 * stored, "bundle and report agree");
+    for c in ["cost", "perf", "carbon"] {
+        assert!(r["objective_worth"][c].as_f64().unwrap() > 0.0, "objective_worth.{c}");
+    }
+    for b in ["expected_best", "oracle_hourly", "greedy_carbon"] {
+        assert!(r["versus"][b]["delta"].as_f64().is_some(), "versus.{b}");
+    }
+    let ev = out.join("eval");
+    let ok = Command::new(env!("CARGO_BIN_EXE_hdrl"))
+        .args(["eval", "--quiet", "--scale", "0.02", "--seed", "7", "--bundle"])
+        .arg(out.join("models/bundle.f32.hdrl"))
+        .arg("--out")
+        .arg(&ev)
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok);
+    let e: serde_json::Value = serde_json::from_slice(&std::fs::read(ev.join("report.json")).unwrap()).unwrap();
+    assert_eq!(e["reward_bounds"], r["reward_bounds"], "eval scores with the bundle's bounds");
+    assert!(e["trace"].as_str().unwrap().contains("seed=7"));
+    assert!(e["policies"]["hierarchy"]["mean_reward"].as_f64().is_some_and(f64::is_finite));
+    assert!(e["versus"]["expected_best"]["units"].as_u64().unwrap() > 0);
+    let int8 = Command::new(env!("CARGO_BIN_EXE_hdrl"))
+        .args(["eval", "--quiet", "--scale", "0.02", "--bundle"])
+        .arg(out.join("models/bundle.int8.hdrl"))
+        .arg("--out")
+        .arg(out.join("eval8"))
+        .output()
+        .unwrap();
+    assert!(!int8.status.success() && String::from_utf8_lossy(&int8.stderr).contains("f32 bundle"));
     assert_eq!(ef["lstm"]["rmse"], r["forecast"]["azure2019"]["lstm"]["rmse"], "same model, same data, same number");
     let _ = std::fs::remove_dir_all(&out);
 }

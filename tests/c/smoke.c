@@ -53,7 +53,7 @@ static void test_status_messages(void) {
       CHECK(st == HDRL_STATUS_INVALID_PARAMETER);
     }
   }
-  CHECK(known == 25);
+  CHECK(known == 26);
   CHECK_STATUS(hdrl_status_message(HDRL_STATUS_OK, buf, sizeof buf, &written), HDRL_STATUS_OK);
   CHECK(strcmp(buf, "success") == 0 && written == 7);
 

@@ -117,6 +117,12 @@ pub struct Exported {
 }
 
 impl Exported {
+    /// Store the reward bounds the models were trained with (both precisions).
+    pub fn set_reward_bounds(&mut self, b: hdrl_infer::RewardBounds) {
+        self.f32.reward_bounds = b;
+        self.int8.reward_bounds = b;
+    }
+
     /// Quantise an f32 hierarchy.
     pub fn new(f: Box<Hierarchy<F32>>) -> Self {
         let mut q = Hierarchy::<I8>::boxed(Kernels::detect());

@@ -8,13 +8,19 @@ use serde::{Deserialize, Serialize};
 use crate::algos::dqn::DqnConfig;
 use crate::algos::lstm::ForecastConfig;
 use crate::algos::ppo::PpoConfig;
+use crate::sim::ScenarioConfig;
 
 /// Every setting of a run, written to `config.json` before training starts.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(default)]
 pub struct RunConfig {
-    /// Seed of everything (trace synthesis, initialisation, exploration, sampling).
+    /// Seed of everything (trace synthesis, initialisation, exploration, sampling); training
+    /// seed `i` of `seeds` is `seed + i`.
     pub seed: u64,
+    /// Training seeds: each trains and evaluates its own learners on the same trace.
+    pub seeds: usize,
+    /// Carbon intensities and reward bounds of the scenario.
+    pub scenario: ScenarioConfig,
     /// Scale of the synthetic trace (1 = the real trace's ≈ 2 M invocations).
     pub scale: f64,
     /// DQN settings.
@@ -31,6 +37,8 @@ impl Default for RunConfig {
     fn default() -> Self {
         Self {
             seed: 42,
+            seeds: 1,
+            scenario: ScenarioConfig::default(),
             scale: 1.0,
             dqn: DqnConfig::default(),
             ppo: PpoConfig::default(),

@@ -52,7 +52,14 @@ pub fn export_run(run: &Path, out: Option<&Path>) -> Result<()> {
     if dqn.is_none() && ppo.is_none() && lstm.is_none() {
         bail!("{}: no checkpoints (expected checkpoints/{{dqn,ppo,lstm}}/best.mpk)", run.display());
     }
-    let ex = Exported::new(export::hierarchy(dqn, ppo, lstm, enc));
+    let bounds_file = run.join("reward_bounds.json");
+    let bounds: hdrl_infer::RewardBounds = serde_json::from_slice(
+        &std::fs::read(&bounds_file)
+            .with_context(|| format!("cannot read {} (written by hdrl run and hdrl train)", bounds_file.display()))?,
+    )
+    .with_context(|| format!("{}: invalid reward bounds", bounds_file.display()))?;
+    let mut ex = Exported::new(export::hierarchy(dqn, ppo, lstm, enc));
+    ex.set_reward_bounds(bounds);
     for (k, v) in export::write_models(&out, &ex, &info)? {
         eprintln!("wrote {} ({v} bytes)", out.join(k.trim_start_matches("models/")).display());
     }

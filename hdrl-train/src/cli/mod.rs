@@ -3,6 +3,7 @@
 
 pub mod config;
 pub mod decide;
+pub mod eval;
 pub mod eval_forecast;
 pub mod export;
 pub mod prepare;

@@ -92,7 +92,8 @@ pub fn train<B: AutodiffBackend>(a: &TrainArgs, device: &B::Device) -> Result<()
     }
     let trace = load_trace(a.trace.as_deref(), seed, a.cfg.scale)?;
     p.println(format!("trace {}: {}", trace.source, trace.report));
-    let d = Scenario::new(trace)?;
+    let d = Scenario::with(trace, &a.cfg.scenario)?;
+    write_json(&a.out.join("reward_bounds.json"), &d.sim.bounds)?;
     let info = provenance(&a.cfg, &d.trace.source);
     let ex = match &a.which {
         Which::Dqn => {
@@ -111,5 +112,7 @@ pub fn train<B: AutodiffBackend>(a: &TrainArgs, device: &B::Device) -> Result<()
             export::hierarchy(None, None, Some(export::forecaster(&t.model)?), d.enc)
         }
     };
-    write_one(&models, &Exported::new(ex), &info)
+    let mut ex = Exported::new(ex);
+    ex.set_reward_bounds(d.sim.bounds);
+    write_one(&models, &ex, &info)
 }

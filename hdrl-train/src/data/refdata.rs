@@ -1,14 +1,12 @@
-//! The real reference data (prices, carbon intensity, energy coefficients, measured cold
-//! starts, inter-region RTT), embedded from `hdrl-train/data/` and parsed once. Every number
-//! the simulator uses comes from these files or from the documented assumptions in
-//! [`crate::sim`]; nothing is retyped here.
+//! The real reference data (prices, energy coefficients, measured cold starts, inter-region
+//! RTT), embedded from `hdrl-train/data/` and parsed once; hourly carbon intensity is in
+//! [`crate::data::carbon`]. Every number the simulator uses comes from these files or from the
+//! documented assumptions in [`crate::sim`]; nothing is retyped here.
 
 use anyhow::{Context, Result, anyhow, bail};
 use hdrl_infer::{MEMORY_TIERS_MB, Provider, REGION_SLOTS};
 
 const PRICING: &str = include_str!("../../data/pricing/serverless_pricing.csv");
-const CCF_CARBON: &str = include_str!("../../data/carbon/ccf_region_emission_factors.csv");
-const CODECARBON: &str = include_str!("../../data/carbon/codecarbon_cloud_impact.csv");
 const ENERGY: &str = include_str!("../../data/carbon/energy_coefficients.csv");
 const COLDSTARTS: &str = include_str!("../../data/coldstarts/summary_boxplots.csv");
 const RTT: &str = include_str!("../../data/network/inter_region_rtt_ms.csv");
@@ -87,8 +85,6 @@ pub struct ProviderData {
     pub cold: [ColdStart; 6],
     /// Energy coefficients.
     pub energy: Energy,
-    /// Grid carbon intensity per region slot, gCO2e/kWh.
-    pub carbon_g_per_kwh: [f64; 4],
 }
 
 /// All reference data.
@@ -164,23 +160,6 @@ fn nearest(sizes: &[u32], mb: u32) -> u32 {
         .unwrap_or(&mb)
 }
 
-fn carbon(provider: Provider) -> Result<[f64; 4]> {
-    let mut out = [0.0; 4];
-    for (slot, o) in out.iter_mut().enumerate() {
-        let region = provider.region_name(slot);
-        let found = match provider {
-            Provider::Gcp => {
-                rows(CODECARBON).find(|r| r.len() > 9 && r[0] == "gcp" && r[3] == region).map(|r| r[9].parse::<f64>())
-            }
-            _ => rows(CCF_CARBON)
-                .find(|r| r.len() > 2 && r[0] == provider.name() && r[1].eq_ignore_ascii_case(region))
-                .map(|r| r[2].parse::<f64>()),
-        };
-        *o = found.ok_or_else(|| anyhow!("no carbon intensity for {provider} {region}"))??;
-    }
-    Ok(out)
-}
-
 fn energy(provider: Provider) -> Result<Energy> {
     let r = rows(ENERGY)
         .find(|r| r.first() == Some(&provider.name()))
@@ -210,7 +189,6 @@ impl RefData {
             vcpu: MEMORY_TIERS_MB.map(|m| m as f64 / mb_per_vcpu),
             cold: tiers(|mb| coldstart("coldstart_aws_bymemory.json", &format!("{} MB", nearest(&aws_sizes, mb))))?,
             energy: energy(Provider::Aws)?,
-            carbon_g_per_kwh: carbon(Provider::Aws)?,
         };
         // Azure Functions Consumption: one vCPU at every tier (assumption), JS cold starts.
         let (az_gb_s, _) = price("azure", "execution time")?;
@@ -224,7 +202,6 @@ impl RefData {
             vcpu: [1.0; 6],
             cold: [az_cold; 6],
             energy: energy(Provider::Azure)?,
-            carbon_g_per_kwh: carbon(Provider::Azure)?,
         };
         // Google Cloud Functions (1st gen): memory GB-s + CPU GHz-s, clock per tier from the notes.
         let (gcp_gb_s, _) = price("gcp", "memory")?;
@@ -244,7 +221,6 @@ impl RefData {
             vcpu: ghz.map(|g| g / 2.4),
             cold: tiers(|mb| coldstart("coldstart_gcp_bymemory.json", &format!("{} MB", nearest(&gcp_sizes, mb))))?,
             energy: energy(Provider::Gcp)?,
-            carbon_g_per_kwh: carbon(Provider::Gcp)?,
         };
         if ghz.iter().any(|&g| g <= 0.0) {
             bail!("GCP CPU table does not cover every memory tier");
@@ -293,15 +269,12 @@ mod tests {
         assert!((aws.usd_per_request - 0.2e-6).abs() < 1e-18);
         assert!((aws.vcpu[5] - 3008.0 / 1769.0).abs() < 1e-12);
         assert_eq!(aws.cold[0].median, 0.2543);
-        assert_eq!(aws.carbon_g_per_kwh[0], 379.07);
         let gcp = d.provider(Provider::Gcp);
         assert_eq!(gcp.ghz[0], 0.2);
         assert_eq!(gcp.ghz[5], 4.8);
-        assert_eq!(gcp.carbon_g_per_kwh, [560.0, 94.0, 122.0, 369.0]);
         let az = d.provider(Provider::Azure);
         assert_eq!(az.usd_per_gb_s, 0.000016);
         assert_eq!(az.cold[3].median, 1.5751);
-        assert_eq!(az.carbon_g_per_kwh[0], 379.07);
         assert_eq!(d.rtt_ms[0][3], 216.7);
         assert_eq!(d.rtt_ms[3][0], 216.7);
         // hdrl-infer's region ranking follows this RTT table, nearest first.

@@ -58,3 +58,38 @@ impl PolicyResult {
         }
     }
 }
+
+/// Apply `f` to every field of several metrics (field by field), building one.
+fn fieldwise(ms: &[&PolicyMetrics], f: impl Fn(&[f64]) -> f64) -> PolicyMetrics {
+    let col = |g: fn(&PolicyMetrics) -> f64| f(&ms.iter().map(|m| g(m)).collect::<Vec<_>>());
+    PolicyMetrics {
+        mean_reward: col(|m| m.mean_reward),
+        cost_usd_per_m: col(|m| m.cost_usd_per_m),
+        latency_ms_p50: col(|m| m.latency_ms_p50),
+        latency_ms_p95: col(|m| m.latency_ms_p95),
+        latency_ms_p99: col(|m| m.latency_ms_p99),
+        carbon_g_per_m: col(|m| m.carbon_g_per_m),
+        sla_violation_rate: col(|m| m.sla_violation_rate),
+        cold_start_rate: col(|m| m.cold_start_rate),
+        idle_gb_h: col(|m| m.idle_gb_h),
+        invocations: col(|m| m.invocations as f64).round() as u64,
+    }
+}
+
+impl PolicyMetrics {
+    /// The mean over runs (training seeds) of every metric, and the half-width of its 95 %
+    /// confidence interval (NaN fields with one run).
+    pub fn mean_ci(runs: &[&PolicyMetrics]) -> (PolicyMetrics, PolicyMetrics) {
+        (
+            fieldwise(runs, |v| crate::evaluate::stats::mean_ci(v).0),
+            fieldwise(runs, |v| crate::evaluate::stats::mean_ci(v).1),
+        )
+    }
+}
+
+impl PolicyResult {
+    /// The policy's rewards grouped into function-days (for paired comparisons).
+    pub fn units(&self) -> std::collections::BTreeMap<(u32, u32), crate::evaluate::stats::Unit> {
+        crate::evaluate::stats::units(&self.interval_keys, &self.interval_rewards)
+    }
+}

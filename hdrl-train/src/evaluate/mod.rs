@@ -6,5 +6,7 @@ pub mod baselines;
 pub mod forecast;
 pub mod hierarchy;
 pub mod metrics;
+pub mod objectives;
 pub mod simulate;
+pub mod stats;
 pub mod suite;

@@ -42,6 +42,8 @@ pub struct PolicyResult {
     pub latencies: Vec<f32>,
     /// Reward of every function-hour with traffic or pre-warm cost.
     pub interval_rewards: Vec<f32>,
+    /// (function, trace hour) of each entry of `interval_rewards`.
+    pub interval_keys: Vec<(u32, u32)>,
     /// Cold starts per test hour.
     pub colds_per_hour: Vec<u64>,
 }
@@ -106,6 +108,7 @@ impl EvalCtx<'_> {
                 if (k + 1) % STEPS_PER_HOUR == 0 {
                     if hour.n > 0 || hour.cost_usd > 0.0 {
                         out.interval_rewards.push(self.sim.reward(&Totals { n: hour.n.max(1), ..hour }).total);
+                        out.interval_keys.push((f as u32, (self.hours.0 + h) as u32));
                     }
                     hour = Totals::default();
                 }

@@ -59,11 +59,12 @@ impl StageClock {
         Self { t: Instant::now(), wall: BTreeMap::new(), progress: progress.clone() }
     }
 
-    /// End the current stage, naming it, and start the next.
+    /// End the current stage, naming it, and start the next. A stage run again (one per
+    /// training seed) adds to its time.
     pub fn stage(&mut self, name: &str) {
         let dt = self.t.elapsed().as_secs_f64();
         self.progress.println(format!("[{:>7.1} s] {name}", dt));
-        self.wall.insert(name.to_string(), dt);
+        *self.wall.entry(name.to_string()).or_default() += dt;
         self.t = Instant::now();
     }
 }

@@ -8,7 +8,7 @@ use plotters::prelude::*;
 
 use crate::evaluate::metrics::PolicyMetrics;
 
-const PALETTE: [RGBColor; 10] = [
+const PALETTE: [RGBColor; 12] = [
     RGBColor(31, 119, 180),
     RGBColor(255, 127, 14),
     RGBColor(44, 160, 44),
@@ -19,6 +19,8 @@ const PALETTE: [RGBColor; 10] = [
     RGBColor(127, 127, 127),
     RGBColor(188, 189, 34),
     RGBColor(23, 190, 207),
+    RGBColor(0, 0, 0),
+    RGBColor(255, 215, 0),
 ];
 
 fn err<E: std::fmt::Debug>(e: E) -> anyhow::Error {
@@ -145,37 +147,54 @@ pub fn policy_bars(path: &Path, names: &[&str], metrics: &[&PolicyMetrics]) -> R
     Ok(())
 }
 
-/// Cost against p95 latency, every policy a point, its carbon as the marker size and label.
-pub fn pareto(path: &Path, names: &[&str], metrics: &[&PolicyMetrics]) -> Result<()> {
+/// One axis of a trade-off plot: its label and how to read it from a policy's metrics.
+pub struct Axis<'a> {
+    /// Label (with unit).
+    pub label: &'a str,
+    /// The value of a policy.
+    pub get: fn(&PolicyMetrics) -> f64,
+    /// Unit written after a marker's value.
+    pub unit: &'a str,
+}
+
+/// Every policy a point on log axes `x` and `y`, the third metric `size` as marker size and
+/// label.
+pub fn tradeoff(
+    path: &Path,
+    title: &str,
+    names: &[&str],
+    metrics: &[&PolicyMetrics],
+    x: Axis<'_>,
+    y: Axis<'_>,
+    size: Axis<'_>,
+) -> Result<()> {
     let root = BitMapBackend::new(path, (1100, 800)).into_drawing_area();
     root.fill(&WHITE).map_err(err)?;
-    // Log axes: the policies span orders of magnitude in cost and latency.
+    // Log axes: the policies span orders of magnitude.
     let pos = |v: f64| v.max(1e-6);
     let lo_hi = |v: Vec<f64>| {
         let lo = v.iter().copied().fold(f64::INFINITY, f64::min);
         let hi = v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
         if lo.is_finite() && hi.is_finite() { (lo / 1.5, hi * 1.5) } else { (1.0, 10.0) }
     };
-    let (x0, x1) = lo_hi(metrics.iter().map(|m| pos(m.latency_ms_p95)).collect());
-    let (y0, y1) = lo_hi(metrics.iter().map(|m| pos(m.cost_usd_per_m)).collect());
-    let (c0, c1) = range(metrics.iter().map(|m| m.carbon_g_per_m));
+    let (x0, x1) = lo_hi(metrics.iter().map(|m| pos((x.get)(m))).collect());
+    let (y0, y1) = lo_hi(metrics.iter().map(|m| pos((y.get)(m))).collect());
+    let (c0, c1) = range(metrics.iter().map(|m| (size.get)(m)));
     let mut c = ChartBuilder::on(&root)
-        .caption(
-            "Cost–latency–carbon trade-off (log axes; marker size = carbon; lower-left is better)",
-            ("sans-serif", 20),
-        )
+        .caption(title, ("sans-serif", 20))
         .margin(16)
         .x_label_area_size(40)
         .y_label_area_size(70)
         .build_cartesian_2d((x0..x1).log_scale(), (y0..y1).log_scale())
         .map_err(err)?;
-    c.configure_mesh().x_desc("latency p95, ms").y_desc("cost, USD per million invocations").draw().map_err(err)?;
+    c.configure_mesh().x_desc(x.label).y_desc(y.label).draw().map_err(err)?;
     for (i, (n, m)) in names.iter().zip(metrics).enumerate() {
         let color = PALETTE[i % PALETTE.len()];
-        let size = 5.0 + 20.0 * (m.carbon_g_per_m - c0) / (c1 - c0).max(1e-9);
-        let label = format!("{n} ({:.0} g/M)", m.carbon_g_per_m);
-        let at = (pos(m.latency_ms_p95), pos(m.cost_usd_per_m));
-        c.draw_series(std::iter::once(Circle::new(at, size as i32, color.filled()))).map_err(err)?;
+        let v = (size.get)(m);
+        let r = 5.0 + 20.0 * (v - c0) / (c1 - c0).max(1e-9);
+        let label = format!("{n} ({v:.0} {})", size.unit);
+        let at = (pos((x.get)(m)), pos((y.get)(m)));
+        c.draw_series(std::iter::once(Circle::new(at, r as i32, color.filled()))).map_err(err)?;
         // Labels alternate above and below their point so neighbours stay readable.
         let dy = if i % 2 == 0 { -18 } else { 8 };
         c.draw_series(std::iter::once(EmptyElement::at(at) + Text::new(label, (6, dy), ("sans-serif", 14))))
@@ -183,4 +202,30 @@ pub fn pareto(path: &Path, names: &[&str], metrics: &[&PolicyMetrics]) -> Result
     }
     root.present().map_err(err)?;
     Ok(())
+}
+
+/// Cost against p95 latency, carbon as the marker size.
+pub fn pareto(path: &Path, names: &[&str], metrics: &[&PolicyMetrics]) -> Result<()> {
+    tradeoff(
+        path,
+        "Cost–latency–carbon trade-off (log axes; marker size = carbon; lower-left is better)",
+        names,
+        metrics,
+        Axis { label: "latency p95, ms", get: |m| m.latency_ms_p95, unit: "ms" },
+        Axis { label: "cost, USD per million invocations", get: |m| m.cost_usd_per_m, unit: "USD/M" },
+        Axis { label: "carbon", get: |m| m.carbon_g_per_m, unit: "g/M" },
+    )
+}
+
+/// Cost against carbon, p95 latency as the marker size.
+pub fn pareto_carbon(path: &Path, names: &[&str], metrics: &[&PolicyMetrics]) -> Result<()> {
+    tradeoff(
+        path,
+        "Cost–carbon trade-off (log axes; marker size = p95 latency; lower-left is better)",
+        names,
+        metrics,
+        Axis { label: "carbon, gCO2e per million invocations", get: |m| m.carbon_g_per_m, unit: "g/M" },
+        Axis { label: "cost, USD per million invocations", get: |m| m.cost_usd_per_m, unit: "USD/M" },
+        Axis { label: "p95", get: |m| m.latency_ms_p95, unit: "ms p95" },
+    )
 }

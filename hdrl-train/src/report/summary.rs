@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use hdrl_infer::RewardBounds;
 use serde::Serialize;
 
 use crate::algos::dqn::DqnRecord;
@@ -13,7 +14,9 @@ use crate::data::workload::Split;
 use crate::evaluate::baselines::placement::Schedule;
 use crate::evaluate::forecast::ForecastMetrics;
 use crate::evaluate::metrics::PolicyMetrics;
-use crate::evaluate::suite::Evaluation;
+use crate::evaluate::objectives::{ObjectiveWorth, worth};
+use crate::evaluate::stats::{PairedDiff, Unit, average, paired_bootstrap};
+use crate::evaluate::suite::{Baselines, Learned};
 use crate::output::files::{iso8601, unix_now};
 use crate::output::provenance::machine;
 use crate::sim::Scenario;
@@ -33,6 +36,18 @@ pub struct Int8Report {
     pub hierarchy_mean_reward: f64,
 }
 
+/// A learned row: the mean over training seeds, the half-width of each metric's 95 % CI
+/// (NaN with one seed), and each seed's mean reward.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct SeedSummary {
+    /// Mean over seeds.
+    pub mean: PolicyMetrics,
+    /// Half-width of the 95 % confidence interval of each mean (Student's t over seeds).
+    pub ci95: PolicyMetrics,
+    /// Mean reward of each seed.
+    pub per_seed_reward: Vec<f64>,
+}
+
 /// Everything a run measured.
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct Report {
@@ -50,8 +65,10 @@ pub struct Report {
     pub days: usize,
     /// Split (0-based day ranges, end exclusive).
     pub split: Split,
-    /// Seed.
+    /// Base seed (trace synthesis, baselines).
     pub seed: u64,
+    /// Training seeds of the learned rows.
+    pub seeds: Vec<u64>,
     /// Git revision.
     pub git_rev: String,
     /// CPU and cores.
@@ -60,23 +77,38 @@ pub struct Report {
     pub date: String,
     /// `--quick` run.
     pub quick: bool,
-    /// Policies on the test days.
+    /// Carbon intensities used (`hourly` or `static`) and the instant of trace time 0.
+    pub carbon: String,
+    /// The reward bounds everything was scored with (derived from the training days, or a
+    /// bundle's).
+    pub reward_bounds: RewardBounds,
+    /// What each objective is worth on the test days.
+    pub objective_worth: ObjectiveWorth,
+    /// Policies on the test days: learned rows are means over seeds.
     pub policies: BTreeMap<String, PolicyMetrics>,
+    /// Learned rows with their confidence intervals and per-seed rewards.
+    pub learned: BTreeMap<String, SeedSummary>,
+    /// Hierarchy minus each baseline: mean reward difference, paired bootstrap 95 % CI over
+    /// test function-days (the hierarchy averaged over seeds).
+    pub versus: BTreeMap<String, PairedDiff>,
     /// The best fixed placement chosen on train days.
     pub best_fixed_placement: String,
-    /// Ablation: strategic only, + tactical, + operational.
+    /// Ablation: strategic only, + tactical, + operational (means over seeds).
     pub ablation: BTreeMap<String, PolicyMetrics>,
-    /// Pre-warming / keep-alive policies on the hierarchy's placements.
+    /// What each layer adds: `tactical` (strategic_tactical − strategic_only) and
+    /// `operational` (full − strategic_tactical), paired over function-days.
+    pub ablation_steps: BTreeMap<String, PairedDiff>,
+    /// Pre-warming / keep-alive policies on the hierarchy's placements (means over seeds).
     pub prewarm: BTreeMap<String, PolicyMetrics>,
-    /// Forecasting: dataset → model → metrics.
+    /// Forecasting: dataset → model → metrics (learned models: means over seeds).
     pub forecast: BTreeMap<String, BTreeMap<String, ForecastMetrics>>,
-    /// int8 against f32.
+    /// int8 against f32 (means over seeds).
     pub int8: Int8Report,
     /// What the f32 hierarchy chose over the test function-hours: shares of providers,
-    /// region ranks (0 = home) and memory tiers.
+    /// region ranks (0 = home) and memory tiers (means over seeds).
     pub hierarchy_choices: BTreeMap<String, f64>,
-    /// Final training metrics per learner.
-    pub training: BTreeMap<String, BTreeMap<String, f64>>,
+    /// Final training metrics: seed → learner → metric.
+    pub training: BTreeMap<String, BTreeMap<String, BTreeMap<String, f64>>>,
     /// Exported files and their sizes in bytes.
     pub models: BTreeMap<String, u64>,
     /// Wall time per stage, s.
@@ -171,22 +203,73 @@ pub fn choices(sc: &Scenario, sched: &Schedule, test_hours: (usize, usize)) -> B
     choices
 }
 
-/// Where a run's report comes from, besides its evaluation and histories.
+/// Where a run's report comes from, besides its evaluations and histories.
 pub struct RunInfo<'a> {
-    /// Seed.
+    /// Base seed.
     pub seed: u64,
     /// Git revision.
     pub git_rev: &'a str,
     /// `--quick`.
     pub quick: bool,
+    /// Carbon setting, for the record.
+    pub carbon: String,
     /// Exported files and their sizes.
     pub models: BTreeMap<String, u64>,
 }
 
+/// One training seed's evaluation and histories.
+pub struct SeedRun<'a> {
+    /// Training seed.
+    pub seed: u64,
+    /// Its bundle on the test days.
+    pub learned: &'a Learned,
+    /// Its training histories (none when evaluating a saved bundle).
+    pub hist: Option<Histories<'a>>,
+}
+
+/// Bootstrap resamples of every paired comparison.
+const RESAMPLES: usize = 2000;
+
+/// Learned row `name` over the seeds: mean, CI, per-seed rewards.
+fn summarise(runs: &[SeedRun<'_>], name: &str) -> SeedSummary {
+    let ms: Vec<PolicyMetrics> = runs.iter().map(|r| r.learned.results[name].metrics()).collect();
+    let refs: Vec<&PolicyMetrics> = ms.iter().collect();
+    let (mean, ci95) = PolicyMetrics::mean_ci(&refs);
+    SeedSummary { mean, ci95, per_seed_reward: ms.iter().map(|m| m.mean_reward).collect() }
+}
+
+/// Function-day units of a learned row, averaged over seeds.
+fn learned_units(runs: &[SeedRun<'_>], name: &str) -> BTreeMap<(u32, u32), Unit> {
+    average(&runs.iter().map(|r| r.learned.results[name].units()).collect::<Vec<_>>())
+}
+
+/// Forecast metrics averaged field by field over seeds.
+fn mean_forecasts(maps: &[&BTreeMap<String, ForecastMetrics>]) -> BTreeMap<String, ForecastMetrics> {
+    let mut out = BTreeMap::new();
+    for k in maps.first().map(|m| m.keys().cloned().collect::<Vec<_>>()).unwrap_or_default() {
+        let ms: Vec<&ForecastMetrics> = maps.iter().filter_map(|m| m.get(&k)).collect();
+        let n = ms.len().max(1) as f64;
+        let avg = |g: fn(&ForecastMetrics) -> f64| ms.iter().map(|m| g(m)).sum::<f64>() / n;
+        out.insert(
+            k,
+            ForecastMetrics {
+                rmse: avg(|m| m.rmse),
+                mae: avg(|m| m.mae),
+                r2: avg(|m| m.r2),
+                mase: avg(|m| m.mase),
+                under_rate: avg(|m| m.under_rate),
+                over_ratio: avg(|m| m.over_ratio),
+                n: ms.first().map_or(0, |m| m.n),
+            },
+        );
+    }
+    out
+}
+
 impl Report {
-    /// The report of a run: every table from its evaluation, histories and exports.
-    pub fn assemble(sc: &Scenario, ev: &Evaluation, hist: &Histories<'_>, info: RunInfo<'_>) -> Self {
-        let m = |k: &str| ev.results[k].metrics();
+    /// The report of a run: every table from the baselines, each seed's evaluation and
+    /// histories, and the exports.
+    pub fn assemble(sc: &Scenario, base: &Baselines, runs: &[SeedRun<'_>], info: RunInfo<'_>) -> Self {
         let mut r = Report {
             trace: sc.trace.source.clone(),
             trace_load: sc.trace.report.clone(),
@@ -196,46 +279,75 @@ impl Report {
             days: sc.trace.days(),
             split: sc.split,
             seed: info.seed,
+            seeds: runs.iter().map(|r| r.seed).collect(),
             git_rev: info.git_rev.to_string(),
             machine: machine(),
             date: iso8601(unix_now()),
             quick: info.quick,
-            best_fixed_placement: ev.best_fixed.to_string(),
+            carbon: info.carbon,
+            reward_bounds: sc.sim.bounds,
+            objective_worth: worth(sc, sc.test_hours()),
+            best_fixed_placement: base.best_fixed.to_string(),
             models: info.models,
             ..Default::default()
         };
-        for k in [
-            "hierarchy",
-            "hierarchy_int8",
-            "random",
-            "cheapest",
-            "fastest",
-            "greenest",
-            "best_fixed",
-            "greedy_carbon",
-            "oracle",
-        ] {
-            r.policies.insert(k.into(), m(k));
+        for (k, v) in &base.results {
+            r.policies.insert(k.clone(), v.metrics());
         }
-        r.ablation.insert("strategic_only".into(), m("strategic_only"));
-        r.ablation.insert("strategic_tactical".into(), m("strategic_tactical"));
-        r.ablation.insert("full".into(), m("hierarchy"));
-        r.prewarm.insert("provider_keepalive".into(), m("strategic_tactical"));
-        r.prewarm.insert("fixed_10min".into(), m("fixed_10min"));
-        r.prewarm.insert("hybrid_histogram".into(), m("hybrid_histogram"));
-        r.prewarm.insert("lstm_prewarm".into(), m("hierarchy"));
-        let fc = &ev.forecast_trace;
-        r.int8 = Int8Report {
-            dqn_agreement: ev.dqn_agreement,
-            ppo_agreement: ev.ppo_agreement,
+        for name in
+            ["hierarchy", "hierarchy_int8", "strategic_only", "strategic_tactical", "fixed_10min", "hybrid_histogram"]
+        {
+            r.learned.insert(name.to_string(), summarise(runs, name));
+        }
+        let mean = |k: &str| r.learned[k].mean.clone();
+        r.policies.insert("hierarchy".into(), mean("hierarchy"));
+        r.policies.insert("hierarchy_int8".into(), mean("hierarchy_int8"));
+        r.ablation = BTreeMap::from([
+            ("strategic_only".into(), mean("strategic_only")),
+            ("strategic_tactical".into(), mean("strategic_tactical")),
+            ("full".into(), mean("hierarchy")),
+        ]);
+        r.prewarm = BTreeMap::from([
+            ("provider_keepalive".into(), mean("strategic_tactical")),
+            ("fixed_10min".into(), mean("fixed_10min")),
+            ("hybrid_histogram".into(), mean("hybrid_histogram")),
+            ("lstm_prewarm".into(), mean("hierarchy")),
+        ]);
+        let hier = learned_units(runs, "hierarchy");
+        for (k, v) in &base.results {
+            r.versus.insert(k.clone(), paired_bootstrap(&hier, &v.units(), RESAMPLES, info.seed));
+        }
+        let (so, st) = (learned_units(runs, "strategic_only"), learned_units(runs, "strategic_tactical"));
+        r.ablation_steps.insert("tactical".into(), paired_bootstrap(&st, &so, RESAMPLES, info.seed));
+        r.ablation_steps.insert("operational".into(), paired_bootstrap(&hier, &st, RESAMPLES, info.seed));
+        r.fill_learned_extras(sc, runs);
+        r
+    }
+
+    /// Forecasts, int8 agreement, choices and training summaries, averaged over seeds.
+    fn fill_learned_extras(&mut self, sc: &Scenario, runs: &[SeedRun<'_>]) {
+        let n = runs.len().max(1) as f64;
+        let trace: Vec<_> = runs.iter().map(|r| &r.learned.forecast_trace).collect();
+        let minutes: Vec<_> = runs.iter().map(|r| &r.learned.forecast_minutes).collect();
+        self.forecast.insert("trace".into(), mean_forecasts(&trace));
+        if minutes.iter().any(|m| !m.is_empty()) {
+            self.forecast.insert("azure2019".into(), mean_forecasts(&minutes));
+        }
+        let fc = &self.forecast["trace"];
+        self.int8 = Int8Report {
+            dqn_agreement: runs.iter().map(|r| r.learned.dqn_agreement).sum::<f64>() / n,
+            ppo_agreement: runs.iter().map(|r| r.learned.ppo_agreement).sum::<f64>() / n,
             lstm_rmse_f32: fc.get("lstm").map(|x| x.rmse).unwrap_or(f64::NAN),
             lstm_rmse_int8: fc.get("lstm_int8").map(|x| x.rmse).unwrap_or(f64::NAN),
-            hierarchy_mean_reward: m("hierarchy_int8").mean_reward,
+            hierarchy_mean_reward: self.learned["hierarchy_int8"].mean.mean_reward,
         };
-        r.hierarchy_choices = choices(sc, &ev.hierarchy, ev.test_hours);
-        r.forecast.insert("trace".into(), ev.forecast_trace.clone());
-        r.forecast.insert("azure2019".into(), ev.forecast_minutes.clone());
-        r.training = hist.summary();
-        r
+        for run in runs {
+            for (k, v) in choices(sc, &run.learned.hierarchy, sc.test_hours()) {
+                *self.hierarchy_choices.entry(k).or_default() += v / n;
+            }
+            if let Some(h) = &run.hist {
+                self.training.insert(format!("seed {}", run.seed), h.summary());
+            }
+        }
     }
 }

@@ -386,6 +386,7 @@ impl Env for OperationalEnv<'_> {
 mod tests {
     use super::*;
     use crate::data::workload::{Hourly, Split, profiles};
+    use crate::sim::tables::cold_flags;
 
     fn setup() -> (Sim, Tables, crate::data::trace::Trace) {
         let sim = Sim::new().unwrap();
@@ -393,7 +394,9 @@ mod tests {
         let split = Split::for_days(t.days());
         let mem = crate::data::trace::load_memory_str(crate::data::refdata::AZURE2019_MEMORY).unwrap();
         let hourly = Hourly::new(&t);
-        let tab = Tables::build(&sim, &t, profiles(&t, &split, &mem), &hourly, (0, split.train.1 * 24));
+        let prof = profiles(&t, &split, &mem);
+        let cold = cold_flags(&sim, &prof, &hourly);
+        let tab = Tables::build(&sim, &t, prof, &hourly, cold, (0, split.train.1 * 24));
         (sim, tab, t)
     }
 

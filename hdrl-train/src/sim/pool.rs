@@ -160,7 +160,7 @@ impl Pool {
             }
         }
         let cold_ms = if best.is_some() { 0.0 } else { sim.cold_ms(self.placement, u) };
-        let o = sim.invocation(prof, self.placement, d_ref, cold_ms);
+        let o = sim.invocation(prof, self.placement, d_ref, cold_ms, t);
         let end = t + (o.latency_ms - sim.rtt_ms(prof, self.placement)).max(0.0) / 1000.0;
         match best {
             Some(k) => {

@@ -1,23 +1,23 @@
 //! The multi-cloud serverless simulator: what one invocation costs, how long it takes, what it
 //! emits, and when it starts cold, for a placement (provider, region slot, memory tier).
 //!
-//! Every price, carbon intensity, energy coefficient, cold-start latency and RTT comes from
-//! [`crate::data::refdata`]. Modelling assumptions (no measured data behind them) are the constants
-//! below, each with its reason:
-//! - keep-alive before an idle instance is reclaimed: AWS 10 min, Azure 20 min, GCP 15 min;
+//! Every price, energy coefficient, cold-start latency and RTT comes from
+//! [`crate::data::refdata`], every hourly grid carbon intensity from [`crate::data::carbon`]: an
+//! invocation is charged the intensity of its region in the hour it starts. Modelling
+//! assumptions (no measured data behind them), each with its reason:
 //! - billing granularity: AWS 1 ms, Azure 1 ms with a 100 ms minimum, GCP 100 ms (1st gen);
 //! - a function uses at most one vCPU: its CPU-bound share of the duration runs at
 //!   `min(vCPU, 1)` speed, the rest (I/O) does not change with the tier;
 //! - CPU utilisation for the energy model equals the function's CPU-bound fraction;
 //! - memory below the function's need fails the invocation (out of memory): an SLA violation,
-//!   billed for its full duration;
-//! - instances pre-warmed by the operational layer are billed for their idle time at the
-//!   provider's GB-second price; idle keep-alive time of the platform is not billed but is
-//!   reported as idle memory.
+//!   billed for its full duration.
+//!
+//! Keep-alive and pre-warming live with the instance pools ([`crate::sim::pool`]).
 
 use hdrl_infer::Provider;
 use hdrl_infer::reward::{Reward, RewardBounds};
 
+use crate::data::carbon::{Carbon, CarbonMode, DEFAULT_ORIGIN};
 use crate::data::refdata::RefData;
 use crate::data::workload::Profile;
 use crate::sim::Placement;
@@ -42,17 +42,29 @@ pub struct Outcome {
 pub struct Sim {
     /// Reference data.
     pub data: RefData,
-    /// Reward bounds (from hdrl-infer: one definition).
+    /// Hourly grid carbon intensity.
+    pub carbon: Carbon,
+    /// Reward bounds (hdrl-infer's definition; derived from the training days, see
+    /// [`crate::sim::bounds`], or read from a bundle).
     pub bounds: RewardBounds,
 }
 
 impl Sim {
-    /// A simulator over the embedded reference data.
+    /// A simulator over the embedded reference data, hourly carbon from 2022-01-30T00:00Z,
+    /// and generic reward bounds (a scenario replaces them with its derived ones).
     ///
     /// # Errors
     /// The reference data does not parse.
     pub fn new() -> anyhow::Result<Self> {
-        Ok(Self { data: RefData::load()?, bounds: RewardBounds::DEFAULT })
+        Self::with_carbon(Carbon::load(DEFAULT_ORIGIN, CarbonMode::Hourly)?)
+    }
+
+    /// A simulator over the embedded reference data and the given carbon intensities.
+    ///
+    /// # Errors
+    /// The reference data does not parse.
+    pub fn with_carbon(carbon: Carbon) -> anyhow::Result<Self> {
+        Ok(Self { data: RefData::load()?, carbon, bounds: RewardBounds::DEFAULT })
     }
 
     /// vCPUs the placement gives.
@@ -101,9 +113,14 @@ impl Sim {
         exec_s.max(0.0) * watts * e.pue / 3.6e6
     }
 
-    /// Emissions of one execution, gCO2e.
-    pub fn carbon_g(&self, prof: &Profile, pl: Placement, exec_s: f64) -> f64 {
-        self.energy_kwh(prof, pl, exec_s) * self.data.provider(pl.provider).carbon_g_per_kwh[pl.region as usize]
+    /// Grid carbon intensity of the placement's region at trace time `t_s`, gCO2e/kWh.
+    pub fn intensity(&self, pl: Placement, t_s: f64) -> f64 {
+        self.carbon.at(pl.provider, pl.region as usize, t_s)
+    }
+
+    /// Emissions of one execution starting at trace time `t_s`, gCO2e.
+    pub fn carbon_g(&self, prof: &Profile, pl: Placement, exec_s: f64, t_s: f64) -> f64 {
+        self.energy_kwh(prof, pl, exec_s) * self.intensity(pl, t_s)
     }
 
     /// Network round trip from the function's users to the placement's region, ms.
@@ -126,14 +143,15 @@ impl Sim {
         (prof.memory_need_mb as f64) > pl.memory_mb()
     }
 
-    /// One invocation: `cold_ms` is the cold-start latency paid (0 when warm).
-    pub fn invocation(&self, prof: &Profile, pl: Placement, d_ref: f64, cold_ms: f64) -> Outcome {
+    /// One invocation starting at trace time `t_s`: `cold_ms` is the cold-start latency paid
+    /// (0 when warm).
+    pub fn invocation(&self, prof: &Profile, pl: Placement, d_ref: f64, cold_ms: f64, t_s: f64) -> Outcome {
         let exec = self.exec_s(prof, pl, d_ref);
         let latency_ms = self.rtt_ms(prof, pl) + exec * 1000.0 + cold_ms;
         Outcome {
             cost_usd: self.cost_usd(pl, exec),
             latency_ms,
-            carbon_g: self.carbon_g(prof, pl, exec),
+            carbon_g: self.carbon_g(prof, pl, exec, t_s),
             violated: self.oom(prof, pl) || latency_ms > prof.sla_ms as f64,
             cold: cold_ms > 0.0,
         }
@@ -227,13 +245,47 @@ mod tests {
         assert!(small > 5.0 * big, "{small} vs {big}");
         assert!(s.oom(&p, Placement::new(Provider::Aws, 0, 0)));
         assert!(!s.oom(&p, Placement::new(Provider::Aws, 0, 1)));
-        let o = s.invocation(&p, Placement::new(Provider::Aws, 0, 0), 0.01, 0.0);
+        let o = s.invocation(&p, Placement::new(Provider::Aws, 0, 0), 0.01, 0.0, 0.0);
         assert!(o.violated, "OOM is a violation, not a silent success");
         // Far regions add the measured RTT; greener regions emit less.
-        let near = s.invocation(&p, Placement::new(Provider::Gcp, 0, 3), 0.1, 0.0);
-        let far = s.invocation(&p, Placement::new(Provider::Gcp, 3, 3), 0.1, 0.0);
+        let near = s.invocation(&p, Placement::new(Provider::Gcp, 0, 3), 0.1, 0.0, 0.0);
+        let far = s.invocation(&p, Placement::new(Provider::Gcp, 3, 3), 0.1, 0.0, 0.0);
         assert!((far.latency_ms - near.latency_ms - (216.7 - 2.0)).abs() < 1e-9);
-        let green = s.invocation(&p, Placement::new(Provider::Gcp, 1, 3), 0.1, 0.0);
+        let green = s.invocation(&p, Placement::new(Provider::Gcp, 1, 3), 0.1, 0.0, 0.0);
         assert!(green.carbon_g < near.carbon_g / 5.0);
+    }
+
+    #[test]
+    fn an_invocation_is_charged_its_hours_intensity() {
+        let s = Sim::new().unwrap();
+        let p = prof();
+        // Ireland (AWS eu-west-1) varies with the wind: two hours, two intensities.
+        let pl = Placement::new(Provider::Aws, 2, 3);
+        let (h1, h2) = (0..14 * 24)
+            .flat_map(|a| (0..14 * 24).map(move |b| (a, b)))
+            .find(|&(a, b)| {
+                (s.carbon.at_hour(pl.provider, 2, a) - 2.0 * s.carbon.at_hour(pl.provider, 2, b)).abs() < 20.0
+            })
+            .expect("an hour with about twice the intensity of another");
+        let at = |h: usize| s.invocation(&p, pl, 0.5, 0.0, h as f64 * 3600.0 + 1800.0);
+        let (a, b) = (at(h1), at(h2));
+        let energy = s.energy_kwh(&p, pl, s.exec_s(&p, pl, 0.5));
+        assert!((a.carbon_g - energy * s.carbon.at_hour(pl.provider, 2, h1)).abs() < 1e-15);
+        assert!((b.carbon_g - energy * s.carbon.at_hour(pl.provider, 2, h2)).abs() < 1e-15);
+        assert!((a.carbon_g / b.carbon_g - 2.0).abs() < 0.15, "{} vs {}", a.carbon_g, b.carbon_g);
+        // Everything else about the invocation is the same.
+        assert_eq!((a.cost_usd, a.latency_ms, a.violated), (b.cost_usd, b.latency_ms, b.violated));
+        // The static mode charges the annual mean at every hour.
+        let st = Sim::with_carbon(
+            crate::data::carbon::Carbon::load(
+                crate::data::carbon::DEFAULT_ORIGIN,
+                crate::data::carbon::CarbonMode::Static,
+            )
+            .unwrap(),
+        )
+        .unwrap();
+        let (c, d) =
+            (st.invocation(&p, pl, 0.5, 0.0, h1 as f64 * 3600.0), st.invocation(&p, pl, 0.5, 0.0, h2 as f64 * 3600.0));
+        assert_eq!(c.carbon_g, d.carbon_g);
     }
 }

@@ -4,14 +4,15 @@
 //! environment step is a lookup (PPO needs ≥ 100 k steps/s).
 //!
 //! Cold starts in the tables come from a pool simulation per function and provider at its
-//! default placement (home region, 1024 MB or the smallest tier that fits) with the provider's keep-alive; the
-//! evaluation re-simulates every placement exactly.
+//! default placement (home region, 1024 MB or the smallest tier that fits) with the provider's
+//! keep-alive; the evaluation re-simulates every placement exactly. Carbon is the hour's
+//! intensity of each placement's region; rewards use the simulator's (derived) bounds.
 
 use hdrl_infer::Provider;
 use hdrl_infer::features::{AppContext, StrategicObs, TacticalObs};
 use hdrl_infer::placement::smallest_tier_fitting;
 
-use crate::data::trace::Trace;
+use crate::data::trace::{Invocation, Trace};
 use crate::data::workload::{DAY_S, HOUR_S, Hourly, Profile};
 use crate::sim::{Placement, Pool, Sim, Totals, cold_quantile};
 
@@ -27,6 +28,8 @@ pub struct HourStats {
     pub sum_d: f32,
     /// Cold starts at the default placement of each provider.
     pub cold: [u16; 3],
+    /// The same when the hour starts with an empty pool (a move).
+    pub cold_moved: [u16; 3],
 }
 
 /// Daily statistics of one app under one provider (default region and tier).
@@ -62,7 +65,7 @@ pub struct Tables {
     /// `[f][h][placement]` reward (0 for empty hours), the pool warm from the hour before.
     pub reward: Vec<f32>,
     /// The same when the placement changed at the start of the hour: the new pool starts
-    /// empty, so the hour's first invocation is cold too.
+    /// empty, so every instance the hour needs starts cold ([`ColdFlags::moved`]).
     pub reward_moved: Vec<f32>,
     /// Per function and provider, the region and tier with the best training-hours reward.
     pub tactical_best: Vec<[Placement; 3]>,
@@ -70,6 +73,8 @@ pub struct Tables {
     pub day: Vec<Vec<[DayStats; 3]>>,
     /// Functions of each app.
     pub app_funcs: Vec<Vec<usize>>,
+    /// Cold-start flags of every invocation: [`cold_flags`].
+    pub cold: ColdFlags,
 }
 
 fn pct(sorted: &[f32], q: f64) -> f32 {
@@ -80,12 +85,19 @@ fn pct(sorted: &[f32], q: f64) -> f32 {
 }
 
 impl Tables {
-    /// Build the tables (a few seconds for the full 2 M-invocation trace). `train_hours`
-    /// bounds the hours used to pick [`Tables::tactical_best`].
-    pub fn build(sim: &Sim, t: &Trace, profiles: Vec<Profile>, hourly: &Hourly, train_hours: (usize, usize)) -> Self {
+    /// Build the tables with the simulator's reward bounds (a few seconds for the full 2 M-invocation
+    /// trace). `cold` is [`cold_flags`] of the same trace; `train_hours` bounds the hours used to
+    /// pick [`Tables::tactical_best`].
+    pub fn build(
+        sim: &Sim,
+        t: &Trace,
+        profiles: Vec<Profile>,
+        hourly: &Hourly,
+        cold: ColdFlags,
+        train_hours: (usize, usize),
+    ) -> Self {
         let hours = hourly.hours;
         let days = hours.div_ceil(24);
-        let cold = cold_flags(sim, &profiles, hourly);
         let (hour, reward, reward_moved) = hour_tables(sim, &profiles, hourly, &cold);
         let tactical_best = tactical_best(&profiles, &hour, &reward, hours, train_hours);
         let mut app_funcs = vec![Vec::new(); t.apps.len()];
@@ -94,9 +106,9 @@ impl Tables {
         }
         let day = app_funcs
             .iter()
-            .map(|funcs| day_stats(sim, &profiles, hourly, &cold, &tactical_best, funcs, days))
+            .map(|funcs| day_stats(sim, &profiles, hourly, &cold.stay, &tactical_best, funcs, days))
             .collect();
-        Self { profiles, hours, days, hour, reward, reward_moved, tactical_best, day, app_funcs }
+        Self { profiles, hours, days, hour, reward, reward_moved, tactical_best, day, app_funcs, cold }
     }
 
     /// Reward of placement index `k` ([`Placement::index_for`] the function's home) for
@@ -195,7 +207,7 @@ impl Tables {
             latency_p50_ms: last.latency_pct[0],
             latency_p95_ms: last.latency_pct[1],
             latency_p99_ms: last.latency_pct[2],
-            carbon_g_per_kwh: sim.data.provider(provider).carbon_g_per_kwh[home] as f32,
+            carbon_g_per_kwh: sim.carbon.past_day_mean(provider, home, d * 24) as f32,
             daily_invocations: mean_n as f32,
             daily_invocations_cv: cv as f32,
             peak_to_mean: if last.totals.n > 0 { last.peak_per_min / (last.totals.n as f32 / 1440.0) } else { 0.0 },
@@ -209,25 +221,67 @@ impl Tables {
     }
 }
 
-/// Cold-start flags of every invocation, per function and provider, on the provider's default
-/// placement with its own keep-alive.
-fn cold_flags(sim: &Sim, profiles: &[Profile], hourly: &Hourly) -> Vec<[Vec<bool>; 3]> {
-    profiles
-        .iter()
-        .enumerate()
-        .map(|(f, prof)| {
-            let inv = &hourly.by_func[f];
-            Provider::ALL.map(|p| {
-                let pl = default_placement(prof, p);
-                let mut pool = Pool::new(pl, Pool::provider_window(pl));
-                let mut tot = Totals::default();
-                inv.iter()
-                    .enumerate()
-                    .map(|(k, i)| pool.serve(sim, prof, i.start, i.duration as f64, cold_quantile(f, k), &mut tot).cold)
-                    .collect()
+/// Cold-start flag of every invocation (in `Hourly::by_func` order), per function and provider,
+/// on the provider's default placement with its own keep-alive.
+#[derive(Clone, Debug, Default)]
+pub struct ColdFlags {
+    /// The placement kept: the pool carries over from hour to hour.
+    pub stay: Vec<[Vec<bool>; 3]>,
+    /// The placement new at every hour: the pool starts empty at each hour's start (what a move
+    /// to another placement costs: every instance the hour needs starts cold).
+    pub moved: Vec<[Vec<bool>; 3]>,
+}
+
+/// Simulate the pools of every function and provider, once carrying over and once emptied at
+/// every hour start.
+pub fn cold_flags(sim: &Sim, profiles: &[Profile], hourly: &Hourly) -> ColdFlags {
+    let run = |reset: bool| -> Vec<[Vec<bool>; 3]> {
+        profiles
+            .iter()
+            .enumerate()
+            .map(|(f, prof)| {
+                let inv = &hourly.by_func[f];
+                Provider::ALL.map(|p| {
+                    let pl = default_placement(prof, p);
+                    let mut pool = Pool::new(pl, Pool::provider_window(pl));
+                    let mut tot = Totals::default();
+                    let mut hour = usize::MAX;
+                    inv.iter()
+                        .enumerate()
+                        .map(|(k, i)| {
+                            let h = (i.start / HOUR_S) as usize;
+                            if reset && h != hour {
+                                pool = Pool::new(pl, Pool::provider_window(pl));
+                                hour = h;
+                            }
+                            pool.serve(sim, prof, i.start, i.duration as f64, cold_quantile(f, k), &mut tot).cold
+                        })
+                        .collect()
+                })
             })
-        })
-        .collect()
+            .collect()
+    };
+    ColdFlags { stay: run(false), moved: run(true) }
+}
+
+/// Totals of some invocations of function `f` (one function-hour, say), the first of them its
+/// `first`-th, on a placement, cold where `cold` says. A cold invocation pays the placement's
+/// cold-start latency at the invocation's common random quantile, as in the exact simulation.
+pub fn hour_totals(
+    sim: &Sim,
+    f: usize,
+    first: usize,
+    pl: Placement,
+    inv: &[Invocation],
+    cold: &[bool],
+    prof: &Profile,
+) -> Totals {
+    let mut tot = Totals::default();
+    for (j, (i, &c)) in inv.iter().zip(cold).enumerate() {
+        let cold_ms = if c { sim.cold_ms(pl, cold_quantile(f, first + j)) } else { 0.0 };
+        tot.add(&sim.invocation(prof, pl, i.duration as f64, cold_ms, i.start));
+    }
+    tot
 }
 
 /// Per function and hour: the statistics, and the reward of every placement staying (the
@@ -236,7 +290,7 @@ fn hour_tables(
     sim: &Sim,
     profiles: &[Profile],
     hourly: &Hourly,
-    cold: &[[Vec<bool>; 3]],
+    cold: &ColdFlags,
 ) -> (Vec<Vec<HourStats>>, Vec<f32>, Vec<f32>) {
     let (nf, hours) = (profiles.len(), hourly.hours);
     let mut hour = vec![vec![HourStats::default(); hours]; nf];
@@ -251,23 +305,18 @@ fn hour_tables(
             }
             let mut hs = HourStats { n: inv.len() as u32, ..Default::default() };
             hs.sum_d = inv.iter().map(|i| i.duration).sum();
-            for (p, flags) in cold[f].iter().enumerate() {
-                hs.cold[p] = flags[a as usize..b as usize].iter().filter(|&&c| c).count() as u16;
+            let count = |flags: &[bool]| flags[a as usize..b as usize].iter().filter(|&&c| c).count() as u16;
+            for p in 0..3 {
+                hs.cold[p] = count(&cold.stay[f][p]);
+                hs.cold_moved[p] = count(&cold.moved[f][p]);
             }
             hour[f][h] = hs;
             let base = (f * hours + h) * PLACEMENTS;
             for (k, pl) in placements.iter().enumerate() {
-                let flags = &cold[f][pl.provider as usize][a as usize..b as usize];
-                let cold_ms = sim.cold_mean_ms(*pl);
-                let mut tot = Totals::default();
-                let mut moved = Totals::default();
-                for (j, (i, &c)) in inv.iter().zip(flags).enumerate() {
-                    let d = i.duration as f64;
-                    tot.add(&sim.invocation(prof, *pl, d, if c { cold_ms } else { 0.0 }));
-                    moved.add(&sim.invocation(prof, *pl, d, if c || j == 0 { cold_ms } else { 0.0 }));
-                }
-                reward[base + k] = sim.reward(&tot).total;
-                reward_moved[base + k] = sim.reward(&moved).total;
+                let (p, r) = (pl.provider as usize, a as usize..b as usize);
+                let at = |flags: &[bool]| sim.reward(&hour_totals(sim, f, a as usize, *pl, inv, flags, prof)).total;
+                reward[base + k] = at(&cold.stay[f][p][r.clone()]);
+                reward_moved[base + k] = at(&cold.moved[f][p][r]);
             }
         }
     }
@@ -328,13 +377,12 @@ fn day_stats(
             for &f in funcs {
                 let prof = &profiles[f];
                 let pl = best[f][p];
-                let cold_ms = sim.cold_mean_ms(pl);
                 for (k, i) in hourly.by_func[f].iter().enumerate() {
                     if i.start < t0 || i.start >= t1 {
                         continue;
                     }
-                    let c = cold[f][p][k];
-                    let o = sim.invocation(prof, pl, i.duration as f64, if c { cold_ms } else { 0.0 });
+                    let cold_ms = if cold[f][p][k] { sim.cold_ms(pl, cold_quantile(f, k)) } else { 0.0 };
+                    let o = sim.invocation(prof, pl, i.duration as f64, cold_ms, i.start);
                     tot.add(&o);
                     lat.push(o.latency_ms as f32);
                     per_min[(((i.start - t0) / 60.0) as usize).min(1439)] += 1;
@@ -363,7 +411,9 @@ mod tests {
         let split = Split::for_days(t.days());
         let mem = crate::data::trace::load_memory_str(crate::data::refdata::AZURE2019_MEMORY).unwrap();
         let hourly = Hourly::new(&t);
-        let tab = Tables::build(&sim, &t, profiles(&t, &split, &mem), &hourly, (0, split.train.1 * 24));
+        let prof = profiles(&t, &split, &mem);
+        let cold = cold_flags(&sim, &prof, &hourly);
+        let tab = Tables::build(&sim, &t, prof, &hourly, cold, (0, split.train.1 * 24));
         assert_eq!(tab.hours, 14 * 24);
         // Find a busy function-hour and recompute one placement's reward by hand (all warm
         // except the recorded cold starts, with mean cold latency).
@@ -379,6 +429,16 @@ mod tests {
         assert_eq!(day_n as usize, t.inv.len());
         // Rewards are finite and within bounds everywhere.
         assert!(tab.reward.iter().all(|r| r.is_finite() && r.abs() <= 10.0));
+        // An hour that starts with an empty pool (a move) has at least one cold start and never
+        // fewer than the same hour on a warm pool; so its reward is never higher.
+        for f in 0..t.funcs.len() {
+            for hs in tab.hour[f].iter().filter(|s| s.n > 0) {
+                for p in 0..3 {
+                    assert!(hs.cold_moved[p] >= hs.cold[p].max(1), "{hs:?}");
+                }
+            }
+        }
+        assert!(tab.reward_moved.iter().zip(&tab.reward).all(|(m, r)| m <= r));
         // A placement below the memory need violates the SLA for every invocation.
         let prof = tab.profiles[f];
         if prof.memory_need_mb > 128.0 {

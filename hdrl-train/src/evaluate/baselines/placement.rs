@@ -1,6 +1,7 @@
 //! Placement baselines the evaluation compares the hierarchy with. Each returns a schedule:
 //! the placement of every function in every evaluated hour. Baselines that need estimates
-//! take them from the training days only.
+//! take them from the training days only ([`Estimates`]); those that care about carbon read
+//! the current hour's intensity, as a deployed system would from a carbon API.
 
 use hdrl_infer::Provider;
 use hdrl_infer::placement::TACTICAL_ACTIONS;
@@ -8,6 +9,7 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
 use crate::data::workload::Profile;
+use crate::evaluate::baselines::estimates::Estimates;
 use crate::sim::env::action_mask;
 use crate::sim::tables::{PLACEMENTS, Tables};
 use crate::sim::{Placement, Sim};
@@ -18,26 +20,6 @@ pub type Schedule = Vec<Vec<Placement>>;
 fn feasible(p: &Profile) -> Vec<Placement> {
     let mask = action_mask(p);
     Placement::all_for(p.home_region).filter(|pl| mask[pl.action_for(p.home_region)]).collect()
-}
-
-/// Fraction of invocations that started cold on each provider over the train days.
-fn cold_frac(tab: &Tables, f: usize, train_hours: (usize, usize)) -> [f64; 3] {
-    let (mut n, mut c) = (0.0, [0.0; 3]);
-    for h in train_hours.0..train_hours.1.min(tab.hours) {
-        let s = tab.hour[f][h];
-        n += s.n as f64;
-        for (cp, sp) in c.iter_mut().zip(s.cold) {
-            *cp += sp as f64;
-        }
-    }
-    if n == 0.0 { [1.0; 3] } else { c.map(|x| x / n) }
-}
-
-/// Expected per-invocation latency of a placement from train-day estimates, ms.
-pub fn expected_latency(sim: &Sim, tab: &Tables, f: usize, pl: Placement, train_hours: (usize, usize)) -> f64 {
-    let p = &tab.profiles[f];
-    let cf = cold_frac(tab, f, train_hours)[pl.provider as usize];
-    sim.rtt_ms(p, pl) + sim.exec_s(p, pl, p.mean_duration_s as f64) * 1000.0 + cf * sim.cold_mean_ms(pl)
 }
 
 fn constant(tab: &Tables, hours: (usize, usize), pick: impl Fn(usize) -> Placement) -> Schedule {
@@ -83,43 +65,82 @@ pub fn random(tab: &Tables, hours: (usize, usize), seed: u64) -> Schedule {
         .collect()
 }
 
-/// Minimum expected cost per invocation (train-day mean duration), among tiers that fit.
-pub fn cheapest(sim: &Sim, tab: &Tables, hours: (usize, usize)) -> Schedule {
-    minimising(tab, hours, |f, pl| {
-        let p = &tab.profiles[f];
-        sim.cost_usd(pl, sim.exec_s(p, pl, p.mean_duration_s as f64))
-    })
+/// Every function at the placement that minimises `score(f, h, placement)` among tiers that
+/// fit, re-planned every hour.
+fn minimising_hourly(tab: &Tables, hours: (usize, usize), score: impl Fn(usize, usize, Placement) -> f64) -> Schedule {
+    (0..tab.profiles.len())
+        .map(|f| {
+            let p = &tab.profiles[f];
+            let cands = feasible(p);
+            (hours.0..hours.1)
+                .map(|h| argmin(cands.iter().map(|&pl| (pl, score(f, h, pl)))).unwrap_or_else(|| fallback(p)))
+                .collect()
+        })
+        .collect()
+}
+
+/// Minimum expected cost per invocation, among tiers that fit.
+pub fn cheapest(tab: &Tables, est: &Estimates, hours: (usize, usize)) -> Schedule {
+    minimising(tab, hours, |f, pl| est.of(tab, f, pl).cost_usd)
 }
 
 /// Minimum expected latency (RTT + execution + expected cold start), among tiers that fit.
-pub fn fastest(sim: &Sim, tab: &Tables, hours: (usize, usize), train_hours: (usize, usize)) -> Schedule {
-    minimising(tab, hours, |f, pl| expected_latency(sim, tab, f, pl, train_hours))
+pub fn fastest(tab: &Tables, est: &Estimates, hours: (usize, usize)) -> Schedule {
+    minimising(tab, hours, |f, pl| est.of(tab, f, pl).latency_ms)
 }
 
-/// Minimum expected carbon per invocation, among tiers that fit.
-pub fn greenest(sim: &Sim, tab: &Tables, hours: (usize, usize)) -> Schedule {
-    minimising(tab, hours, |f, pl| {
-        let p = &tab.profiles[f];
-        sim.carbon_g(p, pl, sim.exec_s(p, pl, p.mean_duration_s as f64))
+/// Minimum expected carbon per invocation in the current hour, among tiers that fit.
+pub fn greenest(sim: &Sim, tab: &Tables, est: &Estimates, hours: (usize, usize)) -> Schedule {
+    minimising_hourly(tab, hours, |f, h, pl| {
+        est.of(tab, f, pl).energy_kwh * sim.carbon.at_hour(pl.provider, pl.region as usize, h)
     })
 }
 
-/// Caribou-style greedy carbon-aware placement: the lowest-carbon placement whose expected
-/// latency meets the function's SLA; the fastest one when none does.
-pub fn greedy_carbon(sim: &Sim, tab: &Tables, hours: (usize, usize), train_hours: (usize, usize)) -> Schedule {
-    constant(tab, hours, |f| {
-        let p = &tab.profiles[f];
-        let cands: Vec<(Placement, f64, f64)> = feasible(p)
-            .into_iter()
-            .map(|pl| {
-                let lat = expected_latency(sim, tab, f, pl, train_hours);
-                (pl, lat, sim.carbon_g(p, pl, sim.exec_s(p, pl, p.mean_duration_s as f64)))
-            })
-            .collect();
-        argmin(cands.iter().filter(|c| c.1 <= p.sla_ms as f64).map(|c| (c.0, c.2)))
-            .or_else(|| argmin(cands.iter().map(|c| (c.0, c.1))))
-            .unwrap_or_else(|| fallback(p))
-    })
+/// Caribou-style greedy carbon-aware placement, re-planned every hour: the placement with the
+/// lowest expected carbon at the current hour's intensity whose expected latency meets the
+/// function's SLA; the fastest one when none does.
+pub fn greedy_carbon(sim: &Sim, tab: &Tables, est: &Estimates, hours: (usize, usize)) -> Schedule {
+    (0..tab.profiles.len())
+        .map(|f| {
+            let p = &tab.profiles[f];
+            let cands: Vec<(Placement, f64)> =
+                feasible(p).into_iter().map(|pl| (pl, est.of(tab, f, pl).latency_ms)).collect();
+            let fast = argmin(cands.iter().copied()).unwrap_or_else(|| fallback(p));
+            (hours.0..hours.1)
+                .map(|h| {
+                    let carbon = |pl: Placement| {
+                        est.of(tab, f, pl).energy_kwh * sim.carbon.at_hour(pl.provider, pl.region as usize, h)
+                    };
+                    argmin(cands.iter().filter(|c| c.1 <= p.sla_ms as f64).map(|c| (c.0, carbon(c.0)))).unwrap_or(fast)
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// The policy a careful engineer writes without learning: per function and hour, the feasible
+/// placement with the best expected reward from the training-day estimates at the current
+/// hour's carbon intensity, counting the cold start a move to another placement costs.
+pub fn expected_best(sim: &Sim, tab: &Tables, est: &Estimates, hours: (usize, usize)) -> Schedule {
+    (0..tab.profiles.len())
+        .map(|f| {
+            let p = &tab.profiles[f];
+            let cands = feasible(p);
+            let mut prev: Option<Placement> = None;
+            (hours.0..hours.1)
+                .map(|h| {
+                    let score = |pl: Placement| est.reward(sim, tab, f, h, pl, prev != Some(pl));
+                    let pl = cands
+                        .iter()
+                        .copied()
+                        .max_by(|a, b| score(*a).total_cmp(&score(*b)))
+                        .unwrap_or_else(|| fallback(p));
+                    prev = Some(pl);
+                    pl
+                })
+                .collect()
+        })
+        .collect()
 }
 
 /// One provider, region and tier for everything (the tier raised to the smallest that fits
@@ -151,10 +172,9 @@ pub fn best_fixed(tab: &Tables, hours: (usize, usize), train_hours: (usize, usiz
     (constant(tab, hours, |f| fit(f, best.0)), best.0)
 }
 
-/// Hindsight oracle: for every function and day, the placement with the best total reward
-/// given that day's actual invocations (held for the day, so it does not pay the cold starts
-/// of hourly moves the per-hour table cannot see). An upper reference no online policy can
-/// reach with the same information.
+/// Hindsight oracle: for every function and day, the placement with the best sum of hourly
+/// rewards (the score a policy is judged by) given that day's actual invocations, held for the
+/// day. An upper reference no online policy can reach with the same information.
 pub fn oracle(tab: &Tables, hours: (usize, usize)) -> Schedule {
     (0..tab.profiles.len())
         .map(|f| {
@@ -166,7 +186,7 @@ pub fn oracle(tab: &Tables, hours: (usize, usize)) -> Schedule {
                 let score = |k: usize| -> f64 {
                     (h..day_end.min(tab.hours))
                         .filter(|&x| tab.hour[f][x].n > 0)
-                        .map(|x| tab.reward_at(f, x, k) as f64 * tab.hour[f][x].n as f64)
+                        .map(|x| tab.reward_at(f, x, k) as f64)
                         .sum()
                 };
                 let any = (h..day_end.min(tab.hours)).any(|x| tab.hour[f][x].n > 0);
@@ -182,6 +202,29 @@ pub fn oracle(tab: &Tables, hours: (usize, usize)) -> Schedule {
                 h = day_end;
             }
             row
+        })
+        .collect()
+}
+
+/// Hindsight oracle per hour: for every function-hour, the placement with the best reward given
+/// that hour's actual invocations, ignoring the cold starts of moving between hours (the
+/// simulation charges them). An upper reference.
+pub fn oracle_hourly(tab: &Tables, hours: (usize, usize)) -> Schedule {
+    (0..tab.profiles.len())
+        .map(|f| {
+            let p = &tab.profiles[f];
+            let mut last = crate::sim::tables::default_placement(p, Provider::Aws);
+            (hours.0..hours.1)
+                .map(|h| {
+                    if h < tab.hours && tab.hour[f][h].n > 0 {
+                        let k = (0..PLACEMENTS)
+                            .max_by(|&a, &b| tab.reward_at(f, h, a).total_cmp(&tab.reward_at(f, h, b)))
+                            .unwrap_or(0);
+                        last = Placement::from_index(k, p.home_region);
+                    }
+                    last
+                })
+                .collect()
         })
         .collect()
 }

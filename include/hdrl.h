@@ -372,15 +372,18 @@ typedef struct hdrl_state hdrl_state;
  *
  * Field order is the input order: the index in an `HDRL_STATUS_NON_FINITE_INPUT` or
  * `HDRL_STATUS_OUT_OF_RANGE` detail is the field's position here (0 =
- * `strategic_cost_usd_per_m`, 10 = `app_mean_duration_ms`, 14 = `tactical_latency_ms`,
- * 21 = `step_request_rate`). Every float must be finite (NaN or ±infinity gives
- * `HDRL_STATUS_NON_FINITE_INPUT`); fields marked "≥ 0" give `HDRL_STATUS_OUT_OF_RANGE` when
- * negative; values above a field's saturation point are accepted and treated as that point
- * (the bundle's encoder constants set it; the defaults are given below).
+ * `strategic_cost_usd_per_m`, 9 = `app_mean_duration_ms`, 14 = `tactical_latency_ms`,
+ * 23 = `step_request_rate`, 28 + 4·provider + slot = `carbon_now_g_per_kwh[provider][slot]`,
+ * 40 + 4·provider + slot = `carbon_past_day_g_per_kwh[provider][slot]`). Every float must be
+ * finite (NaN or ±infinity gives `HDRL_STATUS_NON_FINITE_INPUT`); fields marked "≥ 0" give
+ * `HDRL_STATUS_OUT_OF_RANGE` when negative; values above a field's saturation point are
+ * accepted and treated as that point (the bundle's encoder constants set it; the defaults
+ * are given below).
  *
- * Which calls read which fields: `hdrl_model_q_values` reads `strategic_*` and `app_*`;
- * `hdrl_model_policy` reads `tactical_*` and `strategic_volume_trend`; `hdrl_state_observe`
- * reads `step_*`; `hdrl_decide` reads all of them.
+ * Which calls read which fields: `hdrl_model_q_values` reads `strategic_*`, `app_*` and
+ * `carbon_past_day_g_per_kwh`; `hdrl_model_policy` reads `tactical_*`, `app_*`,
+ * `strategic_volume_trend` and `carbon_now_g_per_kwh`; `hdrl_state_observe` reads `step_*`;
+ * `hdrl_decide` reads all of them.
  */
 typedef struct hdrl_observation {
   /**
@@ -405,46 +408,46 @@ typedef struct hdrl_observation {
    */
   float strategic_latency_p99_ms;
   /**
-   * [5] Forecast grid carbon intensity where the app runs now, gCO2e/kWh (0 … 1000;
-   * clamped).
-   */
-  float strategic_carbon_g_per_kwh;
-  /**
-   * [6] Mean invocations per day (≥ 0; saturates at 1e8).
+   * [5] Mean invocations per day (≥ 0; saturates at 1e8).
    */
   float strategic_daily_invocations;
   /**
-   * [7] Coefficient of variation of invocations per day, a ratio (≥ 0; saturates at 10).
+   * [6] Coefficient of variation of invocations per day, a ratio (≥ 0; saturates at 10).
    */
   float strategic_daily_invocations_cv;
   /**
-   * [8] Peak-to-mean ratio of the per-minute request rate (≥ 0; saturates at 1000).
+   * [7] Peak-to-mean ratio of the per-minute request rate (≥ 0; saturates at 1000).
    */
   float strategic_peak_to_mean;
   /**
-   * [9] Relative day-over-day change of invocations, a fraction (−1 … 1; clamped). Also
+   * [8] Relative day-over-day change of invocations, a fraction (−1 … 1; clamped). Also
    * the tactical layer's workload trend.
    */
   float strategic_volume_trend;
   /**
-   * [10] Mean execution time of one invocation on a 1 vCPU instance, ms (≥ 0; saturates
+   * [9] Mean execution time of one invocation on a 1 vCPU instance, ms (≥ 0; saturates
    * at 600000). Also sets the suggested concurrency of a decision.
    */
   float app_mean_duration_ms;
   /**
-   * [11] Memory the function needs, MB (≥ 0; saturates at 10240). A decision never picks a
+   * [10] Memory the function needs, MB (≥ 0; saturates at 10240). A decision never picks a
    * smaller memory tier when one fits.
    */
   float app_memory_need_mb;
   /**
-   * [12] Region slot where most users are: 0 us-east, 1 us-west, 2 eu-west,
+   * [11] Region slot where most users are: 0 us-east, 1 us-west, 2 eu-west,
    * 3 ap-southeast (larger values are treated as 3).
    */
   uint8_t app_home_region;
   /**
-   * [13] Latency SLA, ms (≥ 0; saturates at 60000).
+   * [12] Latency SLA, ms (≥ 0; saturates at 60000).
    */
   float app_sla_ms;
+  /**
+   * [13] Fraction of the execution time that is CPU-bound and speeds up with more vCPU,
+   * 0 … 1 (clamped); the rest (I/O) does not change with the memory tier.
+   */
+  float app_cpu_share;
   /**
    * [14] 95th-percentile latency over the last hour, ms (≥ 0); the policy sees it relative
    * to `app_sla_ms` (saturating at twice the SLA).
@@ -476,26 +479,47 @@ typedef struct hdrl_observation {
    */
   float tactical_cold_start_prob;
   /**
-   * [21] Requests per second over the latest 15-second step (≥ 0; saturates at 10000).
+   * [21] Where the function ran over the last hour: the region's distance rank from
+   * `app_home_region` (0 = home; larger values are treated as 3). Moving costs cold starts.
+   */
+  uint8_t tactical_region_rank;
+  /**
+   * [22] The memory tier it ran on (0 = 128 MB … 5 = 3008 MB; larger values are treated
+   * as 5).
+   */
+  uint8_t tactical_memory_tier;
+  /**
+   * [23] Requests per second over the latest 15-second step (≥ 0; saturates at 10000).
    */
   float step_request_rate;
   /**
-   * [22] Memory in use at the latest step, MB (≥ 0; saturates at 10240).
+   * [24] Memory in use at the latest step, MB (≥ 0; saturates at 10240).
    */
   float step_memory_used_mb;
   /**
-   * [23] CPU utilisation over the latest step, 0 … 1 (clamped).
+   * [25] CPU utilisation over the latest step, 0 … 1 (clamped).
    */
   float step_cpu_util;
   /**
-   * [24] In-flight requests at the end of the latest step (≥ 0; saturates at 10000).
+   * [26] In-flight requests at the end of the latest step (≥ 0; saturates at 10000).
    */
   float step_queue_depth;
   /**
-   * [25] Hour of day (UTC) of the latest step, 0 … 24; fractional hours are fine, and any
+   * [27] Hour of day (UTC) of the latest step, 0 … 24; fractional hours are fine, and any
    * finite value is accepted (it is encoded as a 24-hour sine).
    */
   float step_hour_of_day;
+  /**
+   * [28–39] This hour's grid carbon intensity, gCO2e/kWh, `[provider][region slot]`
+   * (provider as `hdrl_provider`, slot as `app_home_region`; 0 … 1000, clamped), from a
+   * carbon-intensity API.
+   */
+  float carbon_now_g_per_kwh[3][4];
+  /**
+   * [40–51] The mean intensity of the past 24 hours, gCO2e/kWh, same layout: the strategic
+   * layer's outlook for the day.
+   */
+  float carbon_past_day_g_per_kwh[3][4];
 } hdrl_observation;
 
 /**
@@ -744,8 +768,8 @@ hdrl_status hdrl_model_quant(const struct hdrl_model *model, hdrl_quant *out);
 
 /**
  * Strategic Q-values from a raw observation: one expected reward per provider, the largest
- * being the provider `hdrl_decide` would pick. Reads only the `strategic_*` and `app_*`
- * fields of `obs`.
+ * being the provider `hdrl_decide` would pick. Reads only the `strategic_*`, `app_*` and
+ * `carbon_past_day_g_per_kwh` fields of `obs`.
  *
  * Outputs: on success `q_values[0..3]` (index = `hdrl_provider`); nothing is written on
  * failure. `len` is the number of floats `q_values` holds and must be at least
@@ -768,9 +792,9 @@ hdrl_status hdrl_model_q_values(const struct hdrl_model *model,
 
 /**
  * Tactical policy for a provider: logits and probabilities over the 24 region-rank × memory
- * actions, and the critic's value. Reads only the `tactical_*` fields,
- * `strategic_volume_trend` and `app_sla_ms` of `obs`. Unlike `hdrl_decide`, no memory tier
- * is excluded.
+ * actions, and the critic's value. Reads only the `tactical_*` and `app_*` fields,
+ * `strategic_volume_trend` and `carbon_now_g_per_kwh` of `obs`. Unlike `hdrl_decide`, no
+ * memory tier is excluded.
  *
  * `provider` is an `hdrl_provider` number (0 AWS, 1 Azure, 2 GCP), passed as `uint32_t` so
  * that any value is safe: others give `HDRL_STATUS_INVALID_PARAMETER`.

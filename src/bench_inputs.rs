@@ -2,10 +2,11 @@
 //! given, seeded fixtures otherwise) and rotating sets of realistic inputs, so that no bench
 //! ever feeds the same constant to a forward pass.
 
+use hdrl_infer::features::{STRATEGIC_INPUT, TACTICAL_INPUT};
 use hdrl_infer::fixtures::seeded_bundle;
 use hdrl_infer::rng::SplitMix64;
 use hdrl_infer::{
-    AppContext, EncoderConfig, Observation, OperationalStep, Provider, Quant, StrategicObs, TacticalContext,
+    AppContext, CarbonObs, EncoderConfig, Observation, OperationalStep, Provider, Quant, StrategicObs, TacticalContext,
     TacticalObs,
 };
 
@@ -47,7 +48,6 @@ pub fn observations(n: usize, seed: u64) -> Vec<Observation> {
                 latency_p50_ms: lu(0.5, 3.0),
                 latency_p95_ms: lu(1.0, 3.5),
                 latency_p99_ms: lu(1.5, 4.0),
-                carbon_g_per_kwh: lu(1.0, 2.9),
                 daily_invocations: lu(0.0, 7.0),
                 daily_invocations_cv: lu(-2.0, 0.5),
                 peak_to_mean: lu(0.0, 2.0),
@@ -58,6 +58,7 @@ pub fn observations(n: usize, seed: u64) -> Vec<Observation> {
                 memory_need_mb: lu(1.5, 3.4),
                 home_region: (i % 4) as u8,
                 sla_ms: lu(1.5, 4.0),
+                cpu_share: lu(-0.7, 0.0),
             },
             tactical: TacticalObs {
                 latency_ms: lu(0.5, 4.0),
@@ -67,6 +68,12 @@ pub fn observations(n: usize, seed: u64) -> Vec<Observation> {
                 cpu_util: lu(-2.0, 0.0),
                 queue_depth: lu(-1.0, 2.0),
                 cold_start_prob: lu(-3.0, 0.0),
+                region_rank: (i % 4) as u8,
+                memory_tier: (i % 6) as u8,
+            },
+            carbon: CarbonObs {
+                now: core::array::from_fn(|_| core::array::from_fn(|_| lu(1.0, 2.9))),
+                past_day: core::array::from_fn(|_| core::array::from_fn(|_| lu(1.0, 2.9))),
             },
             step: OperationalStep {
                 request_rate: lu(-2.0, 3.0),
@@ -79,22 +86,25 @@ pub fn observations(n: usize, seed: u64) -> Vec<Observation> {
         .collect()
 }
 
-/// Encoded DQN inputs (14 features in [0, 1]).
-pub fn dqn_inputs(n: usize) -> Vec<[f32; 14]> {
+/// Encoded DQN inputs (`STRATEGIC_INPUT` features in [0, 1]).
+pub fn dqn_inputs(n: usize) -> Vec<[f32; STRATEGIC_INPUT]> {
     let e = EncoderConfig::DEFAULT;
-    observations(n, 1).iter().map(|o| e.encode_strategic(&o.strategic, &o.app).expect("finite fixture")).collect()
+    observations(n, 1)
+        .iter()
+        .map(|o| e.encode_strategic(&o.strategic, &o.app, &o.carbon).expect("finite fixture"))
+        .collect()
 }
 
-/// Encoded PPO inputs (11 features in [0, 1]).
-pub fn ppo_inputs(n: usize) -> Vec<[f32; 11]> {
+/// Encoded PPO inputs (`TACTICAL_INPUT` features in [0, 1]).
+pub fn ppo_inputs(n: usize) -> Vec<[f32; TACTICAL_INPUT]> {
     let e = EncoderConfig::DEFAULT;
     observations(n, 2)
         .iter()
         .enumerate()
         .map(|(i, o)| {
             let provider = Provider::from_index(i % 3).unwrap_or(Provider::Aws);
-            let ctx = TacticalContext { provider, volume_trend: o.strategic.volume_trend, sla_ms: o.app.sla_ms };
-            e.encode_tactical(&o.tactical, &ctx).expect("finite fixture")
+            let ctx = TacticalContext { provider, volume_trend: o.strategic.volume_trend };
+            e.encode_tactical(&o.tactical, &ctx, &o.app, &o.carbon).expect("finite fixture")
         })
         .collect()
 }

@@ -34,18 +34,21 @@ local obs = ffi.new("hdrl_observation")
 local decision = ffi.new("hdrl_decision")
 local fmtbuf = ffi.new("char[128]")
 
--- The observation fields in hdrl.h order: the index is the one in the library's detail
--- ("input #21 ..."); names are what x-hdrl-obs accepts.
+-- The scalar observation fields in hdrl.h order: the index is the one in the library's
+-- detail ("input #23 ..."); names are what x-hdrl-obs accepts. The carbon arrays (indices
+-- 28-51) stay 0 (unknown).
 local FIELDS = {
   "strategic_cost_usd_per_m", "strategic_cost_trend", "strategic_latency_p50_ms",
-  "strategic_latency_p95_ms", "strategic_latency_p99_ms", "strategic_carbon_g_per_kwh",
-  "strategic_daily_invocations", "strategic_daily_invocations_cv", "strategic_peak_to_mean",
-  "strategic_volume_trend", "app_mean_duration_ms", "app_memory_need_mb", "app_home_region",
-  "app_sla_ms", "tactical_latency_ms", "tactical_cost_usd_per_m", "tactical_request_rate",
+  "strategic_latency_p95_ms", "strategic_latency_p99_ms", "strategic_daily_invocations",
+  "strategic_daily_invocations_cv", "strategic_peak_to_mean", "strategic_volume_trend",
+  "app_mean_duration_ms", "app_memory_need_mb", "app_home_region", "app_sla_ms", "app_cpu_share",
+  "tactical_latency_ms", "tactical_cost_usd_per_m", "tactical_request_rate",
   "tactical_memory_used_mb", "tactical_cpu_util", "tactical_queue_depth",
-  "tactical_cold_start_prob", "step_request_rate", "step_memory_used_mb", "step_cpu_util",
-  "step_queue_depth", "step_hour_of_day",
+  "tactical_cold_start_prob", "tactical_region_rank", "tactical_memory_tier",
+  "step_request_rate", "step_memory_used_mb", "step_cpu_util", "step_queue_depth", "step_hour_of_day",
 }
+-- The uint8_t fields.
+local U8 = { app_home_region = true, tactical_region_rank = true, tactical_memory_tier = true }
 local FIELD_INDEX = {}
 for i, name in ipairs(FIELDS) do FIELD_INDEX[name] = i - 1 end
 
@@ -103,10 +106,10 @@ local function parse_obs(v, source)
     name, value = trim(name), trim(value)
     local idx = FIELD_INDEX[name]
     if idx == nil then return false end
-    if name == "app_home_region" then
+    if U8[name] then
       local n = parse_u8(value)
       if n == nil then return false end
-      obs.app_home_region = n
+      obs[name] = n
     else
       local x = parse_number(value)
       if x == nil then return false end

@@ -41,11 +41,11 @@
 #define HDRL_HTTP_MAX_FUNCTIONS 1024u
 #endif
 
-/* The 26 fields of hdrl_observation, in order: the index is the one in the library's
- * HDRL_STATUS_NON_FINITE_INPUT / HDRL_STATUS_OUT_OF_RANGE detail ("input #21 ..."), and the
- * names are the ones x-hdrl-obs accepts. */
-#define HDRL_HTTP_FIELDS 26
-#define HDRL_HTTP_HOME_REGION_FIELD 12
+/* The 28 scalar fields of hdrl_observation, in order: the index is the one in the library's
+ * HDRL_STATUS_NON_FINITE_INPUT / HDRL_STATUS_OUT_OF_RANGE detail ("input #23 ..."), and the
+ * names are the ones x-hdrl-obs accepts. The carbon arrays (indices 28-51) are not set from
+ * headers: they stay 0 (unknown). Fields 11, 21 and 22 are uint8_t. */
+#define HDRL_HTTP_FIELDS 28
 #define HDRL_HTTP_F(name) {#name, offsetof(hdrl_observation, name)}
 static const struct {
   const char* name;
@@ -53,19 +53,23 @@ static const struct {
 } hdrl_http_fields[HDRL_HTTP_FIELDS] = {
     HDRL_HTTP_F(strategic_cost_usd_per_m), HDRL_HTTP_F(strategic_cost_trend),
     HDRL_HTTP_F(strategic_latency_p50_ms), HDRL_HTTP_F(strategic_latency_p95_ms),
-    HDRL_HTTP_F(strategic_latency_p99_ms), HDRL_HTTP_F(strategic_carbon_g_per_kwh),
-    HDRL_HTTP_F(strategic_daily_invocations), HDRL_HTTP_F(strategic_daily_invocations_cv),
-    HDRL_HTTP_F(strategic_peak_to_mean), HDRL_HTTP_F(strategic_volume_trend),
-    HDRL_HTTP_F(app_mean_duration_ms), HDRL_HTTP_F(app_memory_need_mb),
-    HDRL_HTTP_F(app_home_region), HDRL_HTTP_F(app_sla_ms),
+    HDRL_HTTP_F(strategic_latency_p99_ms), HDRL_HTTP_F(strategic_daily_invocations),
+    HDRL_HTTP_F(strategic_daily_invocations_cv), HDRL_HTTP_F(strategic_peak_to_mean),
+    HDRL_HTTP_F(strategic_volume_trend), HDRL_HTTP_F(app_mean_duration_ms),
+    HDRL_HTTP_F(app_memory_need_mb), HDRL_HTTP_F(app_home_region),
+    HDRL_HTTP_F(app_sla_ms), HDRL_HTTP_F(app_cpu_share),
     HDRL_HTTP_F(tactical_latency_ms), HDRL_HTTP_F(tactical_cost_usd_per_m),
     HDRL_HTTP_F(tactical_request_rate), HDRL_HTTP_F(tactical_memory_used_mb),
     HDRL_HTTP_F(tactical_cpu_util), HDRL_HTTP_F(tactical_queue_depth),
-    HDRL_HTTP_F(tactical_cold_start_prob), HDRL_HTTP_F(step_request_rate),
+    HDRL_HTTP_F(tactical_cold_start_prob), HDRL_HTTP_F(tactical_region_rank),
+    HDRL_HTTP_F(tactical_memory_tier), HDRL_HTTP_F(step_request_rate),
     HDRL_HTTP_F(step_memory_used_mb), HDRL_HTTP_F(step_cpu_util),
     HDRL_HTTP_F(step_queue_depth), HDRL_HTTP_F(step_hour_of_day),
 };
 #undef HDRL_HTTP_F
+
+/* The uint8_t fields: app_home_region, tactical_region_rank, tactical_memory_tier. */
+static int hdrl_http_is_u8(int field) { return field == 11 || field == 21 || field == 22; }
 
 /* The metric headers, applied in this order (a later one overwrites a field an earlier one
  * set; x-hdrl-obs comes after all of them). Field lists end at -1. */
@@ -75,13 +79,13 @@ static const struct {
   int absent; /* what an absent header means */
   int fields[4];
 } hdrl_http_headers[] = {
-    {"x-hdrl-rps", HDRL_HTTP_REQUIRED, {21, 16, -1}},      /* step + tactical request rate */
-    {"x-hdrl-mem-mb", HDRL_HTTP_REQUIRED, {22, 17, 11, -1}}, /* step + tactical memory, need */
-    {"x-hdrl-duration-ms", HDRL_HTTP_REQUIRED, {10, -1}},  /* app mean duration */
-    {"x-hdrl-cpu", HDRL_HTTP_ZERO, {23, 18, -1}},          /* step + tactical CPU, 0..1 */
-    {"x-hdrl-inflight", HDRL_HTTP_ZERO, {24, 19, -1}},     /* step + tactical queue depth */
-    {"x-hdrl-hour", HDRL_HTTP_CLOCK, {25, -1}},            /* UTC hour of day */
-    {"x-hdrl-mem-need-mb", HDRL_HTTP_SKIP, {11, -1}},      /* app memory need */
+    {"x-hdrl-rps", HDRL_HTTP_REQUIRED, {23, 16, -1}},      /* step + tactical request rate */
+    {"x-hdrl-mem-mb", HDRL_HTTP_REQUIRED, {24, 17, 10, -1}}, /* step + tactical memory, need */
+    {"x-hdrl-duration-ms", HDRL_HTTP_REQUIRED, {9, -1}},   /* app mean duration */
+    {"x-hdrl-cpu", HDRL_HTTP_ZERO, {25, 18, -1}},          /* step + tactical CPU, 0..1 */
+    {"x-hdrl-inflight", HDRL_HTTP_ZERO, {26, 19, -1}},     /* step + tactical queue depth */
+    {"x-hdrl-hour", HDRL_HTTP_CLOCK, {27, -1}},            /* UTC hour of day */
+    {"x-hdrl-mem-need-mb", HDRL_HTTP_SKIP, {10, -1}},      /* app memory need */
 };
 #define HDRL_HTTP_NHEADERS (sizeof hdrl_http_headers / sizeof hdrl_http_headers[0])
 
@@ -146,7 +150,8 @@ static int hdrl_http_parse_number(hdrl_http_value v, float* out) {
   return 1;
 }
 
-/* app_home_region is a uint8_t: an integer 0..255 (larger slots than 3 count as 3). */
+/* A uint8_t field (app_home_region, tactical_region_rank, tactical_memory_tier): an integer
+ * 0..255 (larger values than the last slot, rank or tier count as it). */
 static int hdrl_http_parse_u8(hdrl_http_value v, uint8_t* out) {
   unsigned n = 0;
   if (v.ptr == NULL || v.len == 0 || v.len > 3) return 0;
@@ -160,7 +165,7 @@ static int hdrl_http_parse_u8(hdrl_http_value v, uint8_t* out) {
 }
 
 static void hdrl_http_set_field(hdrl_http_request* r, int field, float value, const char* source) {
-  if (field == HDRL_HTTP_HOME_REGION_FIELD) return; /* never set from a float */
+  if (hdrl_http_is_u8(field)) return; /* never set from a float */
   memcpy((char*)&r->obs + hdrl_http_fields[field].offset, &value, sizeof value);
   r->source[field] = source;
 }
@@ -192,8 +197,8 @@ static int hdrl_http_parse_obs(hdrl_http_value v, hdrl_http_request* r) {
       }
     }
     if (field < 0) return 0;
-    if (field == HDRL_HTTP_HOME_REGION_FIELD) {
-      if (!hdrl_http_parse_u8(val, &r->obs.app_home_region)) return 0;
+    if (hdrl_http_is_u8(field)) {
+      if (!hdrl_http_parse_u8(val, (uint8_t*)((char*)&r->obs + hdrl_http_fields[field].offset))) return 0;
       r->source[field] = "x-hdrl-obs";
     } else {
       float x;

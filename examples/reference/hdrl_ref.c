@@ -102,8 +102,9 @@ static void print_observation(const hdrl_http_request* r, int parsed, const char
   }
   printf("{\"function_len\":%zu", r->function_len);
   for (int f = 0; f < HDRL_HTTP_FIELDS; f++) {
-    if (f == HDRL_HTTP_HOME_REGION_FIELD) {
-      printf(",\"%s\":\"%u\"", hdrl_http_fields[f].name, (unsigned)r->obs.app_home_region);
+    if (hdrl_http_is_u8(f)) {
+      printf(",\"%s\":\"%u\"", hdrl_http_fields[f].name,
+             (unsigned)*((const uint8_t*)&r->obs + hdrl_http_fields[f].offset));
     } else {
       float x;
       memcpy(&x, (const char*)&r->obs + hdrl_http_fields[f].offset, sizeof x);

@@ -123,7 +123,7 @@ hdrl_build() {
     BUNDLE=$(cd "$(dirname "$HDRL_BUNDLE")" && pwd)/$(basename "$HDRL_BUNDLE")
   else
     BUNDLE=$WORK/bundle.hdrl
-    "$HDRL_LIB_DIR/examples/fixture_bundle" "$BUNDLE" i8 7 >/dev/null
+    "$HDRL_LIB_DIR/examples/fixture_bundle" "$BUNDLE" i8 2 >/dev/null
   fi
   HDRL_REF=$WORK/hdrl_ref
   cc -std=c11 -Wall -Wextra -Werror -O2 -I"$ROOT/include" -I"$ROOT/examples/reference" \

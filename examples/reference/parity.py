@@ -38,16 +38,12 @@ import tempfile
 FIELDS = ["provider", "region", "memory_mb", "concurrency", "steps", "forecast", "status"]
 
 # Strategic/app context per profile, sent in x-hdrl-obs. With the seeded fixture bundle
-# (fixture_bundle, seed 7) these lead to aws, azure and gcp respectively; with another bundle
+# (fixture_bundle, seed 2) these lead to aws, azure and gcp respectively; with another bundle
 # the providers differ, which only matters for the "all three providers" check.
 PROFILES = {
-    "aws": "strategic_cost_usd_per_m=13.1,strategic_cost_trend=0.437,strategic_latency_p50_ms=36973.6,"
-    "strategic_latency_p95_ms=725.3,strategic_carbon_g_per_kwh=4.77,"
-    "strategic_daily_invocations_cv=0.9186,strategic_peak_to_mean=893.67,"
-    "strategic_volume_trend=-0.1156,app_home_region=1,app_sla_ms=1.15",
-    "azure": "strategic_cost_usd_per_m=0,strategic_volume_trend=0.5,app_home_region=0,app_sla_ms=500",
-    "gcp": "strategic_cost_usd_per_m=1250,strategic_latency_p99_ms=900,"
-    "strategic_daily_invocations=250000,app_home_region=2,tactical_latency_ms=180",
+    "aws": "app_cpu_share=1,app_home_region=1",
+    "azure": "app_sla_ms=0,app_home_region=3",
+    "gcp": "app_sla_ms=1,app_home_region=2",
 }
 
 

@@ -121,13 +121,12 @@ fn check_status(st: u32) {
 
 /// Make every float finite, and ≥ 0 (every field accepts that).
 fn sanitize(o: &mut hdrl_observation) {
-    let fields: [&mut f32; 25] = [
+    let mut fields: Vec<&mut f32> = vec![
         &mut o.strategic_cost_usd_per_m,
         &mut o.strategic_cost_trend,
         &mut o.strategic_latency_p50_ms,
         &mut o.strategic_latency_p95_ms,
         &mut o.strategic_latency_p99_ms,
-        &mut o.strategic_carbon_g_per_kwh,
         &mut o.strategic_daily_invocations,
         &mut o.strategic_daily_invocations_cv,
         &mut o.strategic_peak_to_mean,
@@ -135,6 +134,7 @@ fn sanitize(o: &mut hdrl_observation) {
         &mut o.app_mean_duration_ms,
         &mut o.app_memory_need_mb,
         &mut o.app_sla_ms,
+        &mut o.app_cpu_share,
         &mut o.tactical_latency_ms,
         &mut o.tactical_cost_usd_per_m,
         &mut o.tactical_request_rate,
@@ -148,6 +148,8 @@ fn sanitize(o: &mut hdrl_observation) {
         &mut o.step_queue_depth,
         &mut o.step_hour_of_day,
     ];
+    fields.extend(o.carbon_now_g_per_kwh.iter_mut().flatten());
+    fields.extend(o.carbon_past_day_g_per_kwh.iter_mut().flatten());
     for v in fields {
         *v = if v.is_finite() { v.abs() } else { 0.0 };
     }

@@ -198,7 +198,7 @@ mod tests {
         // SAFETY: live handles and pointers; NULL arguments are what is being tested.
         unsafe {
             assert_eq!(hdrl_decide(model, state, &bad, out.as_mut_ptr()), hdrl_status::NonFiniteInput);
-            assert_eq!(crate::status::detail_string(), "input #23 is NaN or infinite");
+            assert_eq!(crate::status::detail_string(), "input #25 is NaN or infinite");
             assert_eq!(hdrl_decide(ptr::null(), state, &bad, out.as_mut_ptr()), hdrl_status::NullPointer);
             assert_eq!(crate::status::detail_string(), "argument `model` is NULL");
             assert_eq!(hdrl_decide(model, ptr::null_mut(), &bad, out.as_mut_ptr()), hdrl_status::NullPointer);

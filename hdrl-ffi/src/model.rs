@@ -167,8 +167,8 @@ pub unsafe extern "C" fn hdrl_model_quant(model: *const hdrl_model, out: *mut hd
 }
 
 /// Strategic Q-values from a raw observation: one expected reward per provider, the largest
-/// being the provider `hdrl_decide` would pick. Reads only the `strategic_*` and `app_*`
-/// fields of `obs`.
+/// being the provider `hdrl_decide` would pick. Reads only the `strategic_*`, `app_*` and
+/// `carbon_past_day_g_per_kwh` fields of `obs`.
 ///
 /// Outputs: on success `q_values[0..3]` (index = `hdrl_provider`); nothing is written on
 /// failure. `len` is the number of floats `q_values` holds and must be at least
@@ -198,7 +198,7 @@ pub unsafe extern "C" fn hdrl_model_q_values(
             return Err(Error::TooSmall { need: HDRL_PROVIDER_COUNT, got: len });
         }
         let o = Observation::from(obs);
-        let q = model.q_values(&o.strategic, &o.app)?;
+        let q = model.q_values(&o.strategic, &o.app, &o.carbon)?;
         // SAFETY: `q_values` is non-NULL and aligned (checked by `out!`) and valid for
         // `len` >= 3 floats per this function's contract.
         unsafe { std::ptr::copy_nonoverlapping(q.as_ptr(), q_out.as_ptr(), q.len()) };
@@ -207,9 +207,9 @@ pub unsafe extern "C" fn hdrl_model_q_values(
 }
 
 /// Tactical policy for a provider: logits and probabilities over the 24 region-rank × memory
-/// actions, and the critic's value. Reads only the `tactical_*` fields,
-/// `strategic_volume_trend` and `app_sla_ms` of `obs`. Unlike `hdrl_decide`, no memory tier
-/// is excluded.
+/// actions, and the critic's value. Reads only the `tactical_*` and `app_*` fields,
+/// `strategic_volume_trend` and `carbon_now_g_per_kwh` of `obs`. Unlike `hdrl_decide`, no
+/// memory tier is excluded.
 ///
 /// `provider` is an `hdrl_provider` number (0 AWS, 1 Azure, 2 GCP), passed as `uint32_t` so
 /// that any value is safe: others give `HDRL_STATUS_INVALID_PARAMETER`.
@@ -238,12 +238,9 @@ pub unsafe extern "C" fn hdrl_model_policy(
             .ok()
             .and_then(Provider::from_index)
             .ok_or(Error::Invalid("`provider` is not an hdrl_provider value"))?;
-        let ctx = TacticalContext {
-            provider,
-            volume_trend: obs.strategic_volume_trend,
-            sla_ms: obs.app_sla_ms,
-        };
-        let (logits, value) = model.policy(&Observation::from(obs).tactical, &ctx)?;
+        let ctx = TacticalContext { provider, volume_trend: obs.strategic_volume_trend };
+        let o = Observation::from(obs);
+        let (logits, value) = model.policy(&o.tactical, &ctx, &o.app, &o.carbon)?;
         let mut probabilities = [0.0; TACTICAL_ACTIONS];
         math::softmax(&logits, &mut probabilities);
         out.write(hdrl_policy { logits, probabilities, value });

@@ -1,6 +1,6 @@
 //! `hdrl_observation`: the raw observation of one function, as a plain C struct.
 
-use hdrl_infer::{AppContext, Observation, OperationalStep, StrategicObs, TacticalObs};
+use hdrl_infer::{AppContext, CarbonObs, Observation, OperationalStep, StrategicObs, TacticalObs};
 
 /// Everything a gateway knows about one function at one moment, in raw units.
 ///
@@ -10,15 +10,18 @@ use hdrl_infer::{AppContext, Observation, OperationalStep, StrategicObs, Tactica
 ///
 /// Field order is the input order: the index in an `HDRL_STATUS_NON_FINITE_INPUT` or
 /// `HDRL_STATUS_OUT_OF_RANGE` detail is the field's position here (0 =
-/// `strategic_cost_usd_per_m`, 10 = `app_mean_duration_ms`, 14 = `tactical_latency_ms`,
-/// 21 = `step_request_rate`). Every float must be finite (NaN or ±infinity gives
-/// `HDRL_STATUS_NON_FINITE_INPUT`); fields marked "≥ 0" give `HDRL_STATUS_OUT_OF_RANGE` when
-/// negative; values above a field's saturation point are accepted and treated as that point
-/// (the bundle's encoder constants set it; the defaults are given below).
+/// `strategic_cost_usd_per_m`, 9 = `app_mean_duration_ms`, 14 = `tactical_latency_ms`,
+/// 23 = `step_request_rate`, 28 + 4·provider + slot = `carbon_now_g_per_kwh[provider][slot]`,
+/// 40 + 4·provider + slot = `carbon_past_day_g_per_kwh[provider][slot]`). Every float must be
+/// finite (NaN or ±infinity gives `HDRL_STATUS_NON_FINITE_INPUT`); fields marked "≥ 0" give
+/// `HDRL_STATUS_OUT_OF_RANGE` when negative; values above a field's saturation point are
+/// accepted and treated as that point (the bundle's encoder constants set it; the defaults
+/// are given below).
 ///
-/// Which calls read which fields: `hdrl_model_q_values` reads `strategic_*` and `app_*`;
-/// `hdrl_model_policy` reads `tactical_*` and `strategic_volume_trend`; `hdrl_state_observe`
-/// reads `step_*`; `hdrl_decide` reads all of them.
+/// Which calls read which fields: `hdrl_model_q_values` reads `strategic_*`, `app_*` and
+/// `carbon_past_day_g_per_kwh`; `hdrl_model_policy` reads `tactical_*`, `app_*`,
+/// `strategic_volume_trend` and `carbon_now_g_per_kwh`; `hdrl_state_observe` reads `step_*`;
+/// `hdrl_decide` reads all of them.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct hdrl_observation {
@@ -33,29 +36,29 @@ pub struct hdrl_observation {
     pub strategic_latency_p95_ms: f32,
     /// [4] 99th-percentile latency over the last days, ms (≥ 0; saturates at 60000).
     pub strategic_latency_p99_ms: f32,
-    /// [5] Forecast grid carbon intensity where the app runs now, gCO2e/kWh (0 … 1000;
-    /// clamped).
-    pub strategic_carbon_g_per_kwh: f32,
-    /// [6] Mean invocations per day (≥ 0; saturates at 1e8).
+    /// [5] Mean invocations per day (≥ 0; saturates at 1e8).
     pub strategic_daily_invocations: f32,
-    /// [7] Coefficient of variation of invocations per day, a ratio (≥ 0; saturates at 10).
+    /// [6] Coefficient of variation of invocations per day, a ratio (≥ 0; saturates at 10).
     pub strategic_daily_invocations_cv: f32,
-    /// [8] Peak-to-mean ratio of the per-minute request rate (≥ 0; saturates at 1000).
+    /// [7] Peak-to-mean ratio of the per-minute request rate (≥ 0; saturates at 1000).
     pub strategic_peak_to_mean: f32,
-    /// [9] Relative day-over-day change of invocations, a fraction (−1 … 1; clamped). Also
+    /// [8] Relative day-over-day change of invocations, a fraction (−1 … 1; clamped). Also
     /// the tactical layer's workload trend.
     pub strategic_volume_trend: f32,
-    /// [10] Mean execution time of one invocation on a 1 vCPU instance, ms (≥ 0; saturates
+    /// [9] Mean execution time of one invocation on a 1 vCPU instance, ms (≥ 0; saturates
     /// at 600000). Also sets the suggested concurrency of a decision.
     pub app_mean_duration_ms: f32,
-    /// [11] Memory the function needs, MB (≥ 0; saturates at 10240). A decision never picks a
+    /// [10] Memory the function needs, MB (≥ 0; saturates at 10240). A decision never picks a
     /// smaller memory tier when one fits.
     pub app_memory_need_mb: f32,
-    /// [12] Region slot where most users are: 0 us-east, 1 us-west, 2 eu-west,
+    /// [11] Region slot where most users are: 0 us-east, 1 us-west, 2 eu-west,
     /// 3 ap-southeast (larger values are treated as 3).
     pub app_home_region: u8,
-    /// [13] Latency SLA, ms (≥ 0; saturates at 60000).
+    /// [12] Latency SLA, ms (≥ 0; saturates at 60000).
     pub app_sla_ms: f32,
+    /// [13] Fraction of the execution time that is CPU-bound and speeds up with more vCPU,
+    /// 0 … 1 (clamped); the rest (I/O) does not change with the memory tier.
+    pub app_cpu_share: f32,
     /// [14] 95th-percentile latency over the last hour, ms (≥ 0); the policy sees it relative
     /// to `app_sla_ms` (saturating at twice the SLA).
     pub tactical_latency_ms: f32,
@@ -72,22 +75,35 @@ pub struct hdrl_observation {
     pub tactical_queue_depth: f32,
     /// [20] Fraction of invocations in the last hour that were cold starts, 0 … 1 (clamped).
     pub tactical_cold_start_prob: f32,
-    /// [21] Requests per second over the latest 15-second step (≥ 0; saturates at 10000).
+    /// [21] Where the function ran over the last hour: the region's distance rank from
+    /// `app_home_region` (0 = home; larger values are treated as 3). Moving costs cold starts.
+    pub tactical_region_rank: u8,
+    /// [22] The memory tier it ran on (0 = 128 MB … 5 = 3008 MB; larger values are treated
+    /// as 5).
+    pub tactical_memory_tier: u8,
+    /// [23] Requests per second over the latest 15-second step (≥ 0; saturates at 10000).
     pub step_request_rate: f32,
-    /// [22] Memory in use at the latest step, MB (≥ 0; saturates at 10240).
+    /// [24] Memory in use at the latest step, MB (≥ 0; saturates at 10240).
     pub step_memory_used_mb: f32,
-    /// [23] CPU utilisation over the latest step, 0 … 1 (clamped).
+    /// [25] CPU utilisation over the latest step, 0 … 1 (clamped).
     pub step_cpu_util: f32,
-    /// [24] In-flight requests at the end of the latest step (≥ 0; saturates at 10000).
+    /// [26] In-flight requests at the end of the latest step (≥ 0; saturates at 10000).
     pub step_queue_depth: f32,
-    /// [25] Hour of day (UTC) of the latest step, 0 … 24; fractional hours are fine, and any
+    /// [27] Hour of day (UTC) of the latest step, 0 … 24; fractional hours are fine, and any
     /// finite value is accepted (it is encoded as a 24-hour sine).
     pub step_hour_of_day: f32,
+    /// [28–39] This hour's grid carbon intensity, gCO2e/kWh, `[provider][region slot]`
+    /// (provider as `hdrl_provider`, slot as `app_home_region`; 0 … 1000, clamped), from a
+    /// carbon-intensity API.
+    pub carbon_now_g_per_kwh: [[f32; 4]; 3],
+    /// [40–51] The mean intensity of the past 24 hours, gCO2e/kWh, same layout: the strategic
+    /// layer's outlook for the day.
+    pub carbon_past_day_g_per_kwh: [[f32; 4]; 3],
 }
 
-// Layout guard for the compatibility promise (25 floats and a padded byte); smoke.c asserts
-// the same size from the header's side.
-const _: () = assert!(size_of::<hdrl_observation>() == 104);
+// Layout guard for the compatibility promise (49 floats, three bytes and their padding);
+// smoke.c asserts the same size from the header's side.
+const _: () = assert!(size_of::<hdrl_observation>() == 204);
 
 impl From<&hdrl_observation> for Observation {
     fn from(o: &hdrl_observation) -> Self {
@@ -98,7 +114,6 @@ impl From<&hdrl_observation> for Observation {
                 latency_p50_ms: o.strategic_latency_p50_ms,
                 latency_p95_ms: o.strategic_latency_p95_ms,
                 latency_p99_ms: o.strategic_latency_p99_ms,
-                carbon_g_per_kwh: o.strategic_carbon_g_per_kwh,
                 daily_invocations: o.strategic_daily_invocations,
                 daily_invocations_cv: o.strategic_daily_invocations_cv,
                 peak_to_mean: o.strategic_peak_to_mean,
@@ -109,6 +124,7 @@ impl From<&hdrl_observation> for Observation {
                 memory_need_mb: o.app_memory_need_mb,
                 home_region: o.app_home_region,
                 sla_ms: o.app_sla_ms,
+                cpu_share: o.app_cpu_share,
             },
             tactical: TacticalObs {
                 latency_ms: o.tactical_latency_ms,
@@ -118,7 +134,10 @@ impl From<&hdrl_observation> for Observation {
                 cpu_util: o.tactical_cpu_util,
                 queue_depth: o.tactical_queue_depth,
                 cold_start_prob: o.tactical_cold_start_prob,
+                region_rank: o.tactical_region_rank,
+                memory_tier: o.tactical_memory_tier,
             },
+            carbon: CarbonObs { now: o.carbon_now_g_per_kwh, past_day: o.carbon_past_day_g_per_kwh },
             step: o.step(),
         }
     }
@@ -143,24 +162,23 @@ mod tests {
     use hdrl_infer::InferError;
     use hdrl_infer::features::EncoderConfig;
 
-    /// Field `i` of the C struct (in declaration order) set to `v`, others zero.
-    fn with_field(i: usize, v: f32) -> hdrl_observation {
-        let mut o = hdrl_observation::default();
-        let fields: [&mut f32; 25] = [
+    /// The float fields of the C struct in declaration order, with their input index (the
+    /// u8 fields 11, 21 and 22 cannot be non-finite).
+    fn floats(o: &mut hdrl_observation) -> Vec<(u16, &mut f32)> {
+        let mut v: Vec<&mut f32> = vec![
             &mut o.strategic_cost_usd_per_m,
             &mut o.strategic_cost_trend,
             &mut o.strategic_latency_p50_ms,
             &mut o.strategic_latency_p95_ms,
             &mut o.strategic_latency_p99_ms,
-            &mut o.strategic_carbon_g_per_kwh,
             &mut o.strategic_daily_invocations,
             &mut o.strategic_daily_invocations_cv,
             &mut o.strategic_peak_to_mean,
             &mut o.strategic_volume_trend,
             &mut o.app_mean_duration_ms,
             &mut o.app_memory_need_mb,
-            // index 12 is the u8 home region, skipped
             &mut o.app_sla_ms,
+            &mut o.app_cpu_share,
             &mut o.tactical_latency_ms,
             &mut o.tactical_cost_usd_per_m,
             &mut o.tactical_request_rate,
@@ -174,31 +192,29 @@ mod tests {
             &mut o.step_queue_depth,
             &mut o.step_hour_of_day,
         ];
-        let slot = if i < 12 { i } else { i - 1 };
-        *fields.into_iter().nth(slot).unwrap() = v;
-        o
+        v.extend(o.carbon_now_g_per_kwh.iter_mut().flatten());
+        v.extend(o.carbon_past_day_g_per_kwh.iter_mut().flatten());
+        let index = (0u16..52).filter(|i| ![11, 21, 22].contains(i));
+        index.zip(v).collect()
     }
 
     #[test]
     fn field_position_is_the_error_index() {
         let enc = EncoderConfig::DEFAULT;
-        for i in (0..26).filter(|&i| i != 12) {
-            let obs = Observation::from(&with_field(i, f32::NAN));
+        let n = floats(&mut hdrl_observation::default()).len();
+        assert_eq!(n, 49, "every float field has an index");
+        for k in 0..n {
+            let mut o = hdrl_observation::default();
+            let (i, f) = floats(&mut o).into_iter().nth(k).unwrap();
+            *f = f32::NAN;
+            let obs = Observation::from(&o);
+            let ctx = hdrl_infer::TacticalContext { provider: hdrl_infer::Provider::Aws, volume_trend: 0.0 };
             let err = enc
-                .encode_strategic(&obs.strategic, &obs.app)
-                .and_then(|_| {
-                    enc.encode_tactical(
-                        &obs.tactical,
-                        &hdrl_infer::TacticalContext {
-                            provider: hdrl_infer::Provider::Aws,
-                            volume_trend: obs.strategic.volume_trend,
-                            sla_ms: obs.app.sla_ms,
-                        },
-                    )
-                })
+                .encode_strategic(&obs.strategic, &obs.app, &obs.carbon)
+                .and_then(|_| enc.encode_tactical(&obs.tactical, &ctx, &obs.app, &obs.carbon))
                 .and_then(|_| enc.encode_step(&obs.step))
                 .unwrap_err();
-            assert_eq!(err, InferError::NonFiniteInput { index: i as u16 }, "field {i}");
+            assert_eq!(err, InferError::NonFiniteInput { index: i }, "field {i}");
         }
     }
 }

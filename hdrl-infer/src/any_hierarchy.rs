@@ -3,7 +3,7 @@
 
 use std::boxed::Box;
 
-use crate::features::{AppContext, OperationalStep, StrategicObs, TacticalContext, TacticalObs, Window};
+use crate::features::{AppContext, CarbonObs, OperationalStep, StrategicObs, TacticalContext, TacticalObs, Window};
 use crate::hierarchy::{Decision, Forecast, ForecastSource, Hierarchy, Observation, TacticalChoice};
 use crate::layers::{F32, I8};
 use crate::placement::{Provider, TACTICAL_ACTIONS};
@@ -73,24 +73,35 @@ impl AnyHierarchy {
     ///
     /// # Errors
     /// As [`Hierarchy::q_values`].
-    pub fn q_values(&self, s: &StrategicObs, app: &AppContext) -> Result<[f32; 3], InferError> {
-        each!(self, h => h.q_values(s, app))
+    pub fn q_values(&self, s: &StrategicObs, app: &AppContext, carbon: &CarbonObs) -> Result<[f32; 3], InferError> {
+        each!(self, h => h.q_values(s, app, carbon))
     }
 
     /// See [`Hierarchy::choose_provider`].
     ///
     /// # Errors
     /// As [`Hierarchy::q_values`].
-    pub fn choose_provider(&self, s: &StrategicObs, app: &AppContext) -> Result<(Provider, [f32; 3]), InferError> {
-        each!(self, h => h.choose_provider(s, app))
+    pub fn choose_provider(
+        &self,
+        s: &StrategicObs,
+        app: &AppContext,
+        carbon: &CarbonObs,
+    ) -> Result<(Provider, [f32; 3]), InferError> {
+        each!(self, h => h.choose_provider(s, app, carbon))
     }
 
     /// See [`Hierarchy::policy`].
     ///
     /// # Errors
     /// As [`Hierarchy::policy`].
-    pub fn policy(&self, t: &TacticalObs, ctx: &TacticalContext) -> Result<([f32; TACTICAL_ACTIONS], f32), InferError> {
-        each!(self, h => h.policy(t, ctx))
+    pub fn policy(
+        &self,
+        t: &TacticalObs,
+        ctx: &TacticalContext,
+        app: &AppContext,
+        carbon: &CarbonObs,
+    ) -> Result<([f32; TACTICAL_ACTIONS], f32), InferError> {
+        each!(self, h => h.policy(t, ctx, app, carbon))
     }
 
     /// See [`Hierarchy::choose_placement`].
@@ -102,8 +113,9 @@ impl AnyHierarchy {
         t: &TacticalObs,
         ctx: &TacticalContext,
         app: &AppContext,
+        carbon: &CarbonObs,
     ) -> Result<TacticalChoice, InferError> {
-        each!(self, h => h.choose_placement(t, ctx, app))
+        each!(self, h => h.choose_placement(t, ctx, app, carbon))
     }
 
     /// See [`Hierarchy::observe`].

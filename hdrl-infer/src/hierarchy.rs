@@ -5,7 +5,9 @@ use core::mem::MaybeUninit;
 
 use crate::InferError;
 use crate::features::STEP_S;
-use crate::features::{AppContext, EncoderConfig, OperationalStep, StrategicObs, TacticalContext, TacticalObs, Window};
+use crate::features::{
+    AppContext, CarbonObs, EncoderConfig, OperationalStep, StrategicObs, TacticalContext, TacticalObs, Window,
+};
 use crate::kernels::Kernels;
 use crate::layers::Precision;
 use crate::math;
@@ -20,15 +22,18 @@ use crate::weights::{Bundle, ModelKind};
 pub const CONCURRENCY_HEADROOM: f32 = 1.2;
 
 /// Everything a gateway knows about one function at one moment (raw units, see each field).
-/// Indices used in errors: strategic 0–9, app 10–13, tactical 14–20, step 21–25.
+/// Indices used in errors: strategic 0–8, app 9–13, tactical 14–22, step 23–27, carbon now
+/// 28–39 and past day 40–51 (the field order of the C struct `hdrl_observation`).
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct Observation {
     /// Multi-day statistics (daily cadence).
     pub strategic: StrategicObs,
     /// Static application facts.
     pub app: AppContext,
-    /// Last-hour metrics (hourly cadence).
+    /// Last-hour metrics and where the function ran (hourly cadence).
     pub tactical: TacticalObs,
+    /// Grid carbon intensity of every provider's region slots (from a carbon API).
+    pub carbon: CarbonObs,
     /// The latest 15-second step.
     pub step: OperationalStep,
 }
@@ -208,25 +213,32 @@ impl<P: Precision> Hierarchy<P> {
         self.kernels = k;
     }
 
-    /// Strategic Q-values from raw statistics.
+    /// Strategic Q-values from raw statistics, the function's facts and the carbon outlook.
     ///
     /// # Errors
     /// Encoder errors, [`InferError::MissingModel`], forward-pass errors.
-    pub fn q_values(&self, s: &StrategicObs, app: &AppContext) -> Result<[f32; 3], InferError> {
+    pub fn q_values(&self, s: &StrategicObs, app: &AppContext, carbon: &CarbonObs) -> Result<[f32; 3], InferError> {
         self.need(ModelKind::Dqn)?;
-        let x = self.encoder.encode_strategic(s, app)?;
+        let x = self.encoder.encode_strategic(s, app, carbon)?;
         let mut q = [0.0; 3];
         self.dqn.forward(&self.kernels, &x, &mut q)?;
         Ok(q)
     }
 
-    /// Tactical logits and value from raw metrics and the strategic context.
+    /// Tactical logits and value from raw metrics, the strategic context, the function's facts
+    /// and this hour's carbon.
     ///
     /// # Errors
     /// As [`Hierarchy::q_values`].
-    pub fn policy(&self, t: &TacticalObs, ctx: &TacticalContext) -> Result<([f32; TACTICAL_ACTIONS], f32), InferError> {
+    pub fn policy(
+        &self,
+        t: &TacticalObs,
+        ctx: &TacticalContext,
+        app: &AppContext,
+        carbon: &CarbonObs,
+    ) -> Result<([f32; TACTICAL_ACTIONS], f32), InferError> {
         self.need(ModelKind::Ppo)?;
-        let x = self.encoder.encode_tactical(t, ctx)?;
+        let x = self.encoder.encode_tactical(t, ctx, app, carbon)?;
         let mut logits = [0.0; TACTICAL_ACTIONS];
         let v = self.ppo.forward(&self.kernels, &x, &mut logits)?;
         Ok((logits, v))
@@ -266,8 +278,13 @@ impl<P: Precision> Hierarchy<P> {
     ///
     /// # Errors
     /// As [`Hierarchy::q_values`].
-    pub fn choose_provider(&self, s: &StrategicObs, app: &AppContext) -> Result<(Provider, [f32; 3]), InferError> {
-        let q = self.q_values(s, app)?;
+    pub fn choose_provider(
+        &self,
+        s: &StrategicObs,
+        app: &AppContext,
+        carbon: &CarbonObs,
+    ) -> Result<(Provider, [f32; 3]), InferError> {
+        let q = self.q_values(s, app, carbon)?;
         Ok((Provider::from_index(math::argmax(&q)).unwrap_or(Provider::Aws), q))
     }
 
@@ -283,8 +300,9 @@ impl<P: Precision> Hierarchy<P> {
         t: &TacticalObs,
         ctx: &TacticalContext,
         app: &AppContext,
+        carbon: &CarbonObs,
     ) -> Result<TacticalChoice, InferError> {
-        let (logits, value) = self.policy(t, ctx)?;
+        let (logits, value) = self.policy(t, ctx, app, carbon)?;
         let mut masked = logits;
         mask_small_tiers(&mut masked, app.memory_need_mb);
         let action = math::argmax(&masked);
@@ -293,7 +311,7 @@ impl<P: Precision> Hierarchy<P> {
         let (rank, tier) = split_tactical(action);
         Ok(TacticalChoice {
             action: action as u8,
-            region: region_for_rank(app.home_region, rank) as u8,
+            region: region_for_rank(app.home(), rank) as u8,
             region_rank: rank as u8,
             memory_tier: tier as u8,
             prob: probs[action],
@@ -312,10 +330,10 @@ impl<P: Precision> Hierarchy<P> {
         self.need(ModelKind::Dqn)?;
         self.need(ModelKind::Ppo)?;
         self.need(ModelKind::Lstm)?;
-        let (provider, q) = self.choose_provider(&obs.strategic, &obs.app)?;
+        let (provider, q) = self.choose_provider(&obs.strategic, &obs.app, &obs.carbon)?;
         let step = self.encoder.encode_step(&obs.step)?;
-        let ctx = TacticalContext { provider, volume_trend: obs.strategic.volume_trend, sla_ms: obs.app.sla_ms };
-        let c = self.choose_placement(&obs.tactical, &ctx, &obs.app)?;
+        let ctx = TacticalContext { provider, volume_trend: obs.strategic.volume_trend };
+        let c = self.choose_placement(&obs.tactical, &ctx, &obs.app, &obs.carbon)?;
 
         let mut next = window.clone();
         next.push(step);

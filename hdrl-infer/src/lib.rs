@@ -54,7 +54,8 @@ pub mod weights;
 pub use any_hierarchy::AnyHierarchy;
 pub use error::InferError;
 pub use features::{
-    AppContext, EncoderConfig, OperationalStep, STEP_S, Scale, StrategicObs, TacticalContext, TacticalObs, Window,
+    AppContext, CarbonObs, EncoderConfig, OperationalStep, STEP_S, Scale, StrategicObs, TacticalContext, TacticalObs,
+    Window,
 };
 pub use hierarchy::{Decision, Forecast, ForecastSource, Hierarchy, Observation, TacticalChoice};
 pub use kernels::{Kernels, Tier};

@@ -3,7 +3,7 @@
 //! ```text
 //! offset  size  field
 //! 0       8     magic  "HDRLWTS\0"
-//! 8       2     format version, u16 little-endian (this library: 2)
+//! 8       2     format version, u16 little-endian (this library: 3)
 //! 10      4     body length in bytes, u32 little-endian
 //! 14      4     CRC-32 (IEEE) of the body, u32 little-endian
 //! 18      n     body: postcard encoding of [`Bundle`]
@@ -27,8 +27,10 @@ use crate::reward::RewardBounds;
 
 /// First eight bytes of every weight file.
 pub const MAGIC: [u8; 8] = *b"HDRLWTS\0";
-/// The format version this library reads and writes. Version 2 added the reward bounds.
-pub const FORMAT_VERSION: u16 = 2;
+/// The format version this library reads and writes. Version 2 added the reward bounds;
+/// version 3 the carbon, CPU-share and current-placement inputs (wider DQN and PPO inputs, the
+/// carbon encoder constant).
+pub const FORMAT_VERSION: u16 = 3;
 /// Size of the fixed header before the body.
 pub const HEADER_BYTES: usize = 18;
 /// Most metrics a provenance record holds.

@@ -84,7 +84,7 @@ fn dqn_matches_reference() {
     let f = hdrl_infer::fixtures::f32_models(11);
     let q8 = hdrl_infer::fixtures::quantize(&f);
     for case in 0..8 {
-        let x: [f32; 14] = inputs(100 + case, 14).try_into().unwrap();
+        let x: [f32; 23] = inputs(100 + case, 23).try_into().unwrap();
         for k in kernel_tables() {
             let mut q = [0.0; 3];
             f.dqn.forward(&k, &x, &mut q).unwrap();
@@ -102,7 +102,7 @@ fn actor_critic_matches_reference() {
     let f = hdrl_infer::fixtures::f32_models(12);
     let q8 = hdrl_infer::fixtures::quantize(&f);
     for case in 0..8 {
-        let x: [f32; 11] = inputs(200 + case, 11).try_into().unwrap();
+        let x: [f32; 25] = inputs(200 + case, 25).try_into().unwrap();
         for k in kernel_tables() {
             let mut l = [0.0; 24];
             let v = f.ppo.forward(&k, &x, &mut l).unwrap();
@@ -148,16 +148,16 @@ fn forecaster_matches_reference() {
 fn non_finite_inputs_are_errors_not_nans() {
     let f = hdrl_infer::fixtures::f32_models(14);
     let k = Kernels::detect();
-    let mut x = [0.5f32; 14];
+    let mut x = [0.5f32; 23];
     x[3] = f32::NAN;
     let mut q = [7.0; 3];
     assert_eq!(f.dqn.forward(&k, &x, &mut q), Err(hdrl_infer::InferError::NonFiniteInput { index: 3 }));
     assert_eq!(q, [7.0; 3], "outputs untouched on error");
     let mut l = [0.0; 24];
-    assert!(f.ppo.actor(&k, &[f32::INFINITY; 11], &mut l).is_err());
+    assert!(f.ppo.actor(&k, &[f32::INFINITY; 25], &mut l).is_err());
     // Huge but finite inputs: defined result (finite or an error), never NaN.
     for big in [1e30f32, -1e30, f32::MAX] {
-        match f.dqn.forward(&k, &[big; 14], &mut q) {
+        match f.dqn.forward(&k, &[big; 23], &mut q) {
             Ok(()) => assert!(q.iter().all(|v| v.is_finite())),
             Err(e) => assert_eq!(e, hdrl_infer::InferError::NonFiniteOutput),
         }
@@ -169,10 +169,12 @@ fn payload_sizes_match_the_documented_architectures() {
     // Hand-counted from DESIGN.md: f32 = 4 bytes per weight/bias/LayerNorm value;
     // int8 = 1 byte per weight + f32 scale and bias per output, LayerNorm stays f32.
     use hdrl_infer::Model;
-    assert_eq!(Dqn::<F32>::PAYLOAD_BYTES, 74636);
-    assert_eq!(Dqn::<I8>::PAYLOAD_BYTES, 22264);
-    assert_eq!(ActorCritic::<F32>::PAYLOAD_BYTES, 212836);
-    assert_eq!(ActorCritic::<I8>::PAYLOAD_BYTES, 58504);
+    // Format v3 widened the DQN's encoders (10 → 15 and 4 → 8 inputs: 5·128 + 4·32 = 768 more
+    // weights) and the actor-critic's trunk (11 → 25 inputs: 14·128 = 1 792 more weights).
+    assert_eq!(Dqn::<F32>::PAYLOAD_BYTES, 74636 + 4 * 768);
+    assert_eq!(Dqn::<I8>::PAYLOAD_BYTES, 22264 + 768);
+    assert_eq!(ActorCritic::<F32>::PAYLOAD_BYTES, 212836 + 4 * 1792);
+    assert_eq!(ActorCritic::<I8>::PAYLOAD_BYTES, 58504 + 1792);
     assert_eq!(Forecaster::<F32>::PAYLOAD_BYTES, 483852);
     assert_eq!(Forecaster::<I8>::PAYLOAD_BYTES, 131960);
 }

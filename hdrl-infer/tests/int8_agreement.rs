@@ -17,14 +17,14 @@ fn int8_agrees_with_f32() {
     let (mut dqn_agree, mut ppo_agree) = (0, 0);
     let (mut dqn_err, mut ppo_err, mut lstm_err) = (0.0f32, 0.0f32, 0.0f32);
     for i in 0..N {
-        let xs: [f32; 14] = core::array::from_fn(|_| rng.unit());
+        let xs: [f32; 23] = core::array::from_fn(|_| rng.unit());
         let (mut a, mut b) = ([0.0; 3], [0.0; 3]);
         f.dqn.forward(&k, &xs, &mut a).unwrap();
         q.dqn.forward(&k, &xs, &mut b).unwrap();
         dqn_agree += (argmax(&a) == argmax(&b)) as usize;
         dqn_err = a.iter().zip(&b).map(|(x, y)| (x - y).abs()).fold(dqn_err, f32::max);
 
-        let xt: [f32; 11] = core::array::from_fn(|_| rng.unit());
+        let xt: [f32; 25] = core::array::from_fn(|_| rng.unit());
         let (mut la, mut lb) = ([0.0; 24], [0.0; 24]);
         f.ppo.actor(&k, &xt, &mut la).unwrap();
         q.ppo.actor(&k, &xt, &mut lb).unwrap();

@@ -12,8 +12,9 @@ use hdrl_infer::math::{exp, log_softmax, sigmoid, softmax, tanh};
 use hdrl_infer::placement::TACTICAL_ACTIONS;
 use hdrl_infer::reward::{CLIP, component};
 use hdrl_infer::{
-    AppContext, EncoderConfig, F32, Hierarchy, I8, InferError, Kernels, MEMORY_TIERS_MB, Observation, OperationalStep,
-    Precision, Provider, Quant, RewardBounds, Scale, StrategicObs, TacticalContext, TacticalObs, Window,
+    AppContext, CarbonObs, EncoderConfig, F32, Hierarchy, I8, InferError, Kernels, MEMORY_TIERS_MB, Observation,
+    OperationalStep, Precision, Provider, Quant, RewardBounds, Scale, StrategicObs, TacticalContext, TacticalObs,
+    Window,
 };
 use proptest::num::f32 as f;
 use proptest::prelude::*;
@@ -62,43 +63,47 @@ fn unit() -> impl Strategy<Value = f32> {
 }
 
 fn strategic_obs() -> impl Strategy<Value = StrategicObs> {
-    (prop::array::uniform10(finite_nonneg()), finite(), finite(), finite()).prop_map(
-        |(a, cost_trend, carbon, volume_trend)| StrategicObs {
+    (prop::array::uniform7(finite_nonneg()), finite(), finite()).prop_map(|(a, cost_trend, volume_trend)| {
+        StrategicObs {
             cost_usd_per_m: a[0],
             cost_trend,
             latency_p50_ms: a[1],
             latency_p95_ms: a[2],
             latency_p99_ms: a[3],
-            carbon_g_per_kwh: carbon,
             daily_invocations: a[4],
             daily_invocations_cv: a[5],
             peak_to_mean: a[6],
             volume_trend,
-        },
-    )
+        }
+    })
 }
 
 fn app_context() -> impl Strategy<Value = AppContext> {
-    (finite_nonneg(), finite_nonneg(), 0u8..=3, finite_nonneg()).prop_map(
-        |(mean_duration_ms, memory_need_mb, home_region, sla_ms)| AppContext {
+    (finite_nonneg(), finite_nonneg(), any::<u8>(), finite_nonneg(), finite()).prop_map(
+        |(mean_duration_ms, memory_need_mb, home_region, sla_ms, cpu_share)| AppContext {
             mean_duration_ms,
             memory_need_mb,
             home_region,
             sla_ms,
+            cpu_share,
         },
     )
 }
 
 fn tactical_obs() -> impl Strategy<Value = TacticalObs> {
-    (prop::array::uniform5(finite_nonneg()), finite(), finite()).prop_map(|(a, cpu, cold)| TacticalObs {
-        latency_ms: a[0],
-        cost_usd_per_m: a[1],
-        request_rate: a[2],
-        memory_used_mb: a[3],
-        cpu_util: cpu,
-        queue_depth: a[4],
-        cold_start_prob: cold,
-    })
+    (prop::array::uniform5(finite_nonneg()), finite(), finite(), any::<u8>(), any::<u8>()).prop_map(
+        |(a, cpu, cold, region_rank, memory_tier)| TacticalObs {
+            latency_ms: a[0],
+            cost_usd_per_m: a[1],
+            request_rate: a[2],
+            memory_used_mb: a[3],
+            cpu_util: cpu,
+            queue_depth: a[4],
+            cold_start_prob: cold,
+            region_rank,
+            memory_tier,
+        },
+    )
 }
 
 fn step() -> impl Strategy<Value = OperationalStep> {
@@ -111,13 +116,16 @@ fn step() -> impl Strategy<Value = OperationalStep> {
     })
 }
 
-fn observation() -> impl Strategy<Value = Observation> {
-    (strategic_obs(), app_context(), tactical_obs(), step()).prop_map(|(strategic, app, tactical, step)| Observation {
-        strategic,
-        app,
-        tactical,
-        step,
+fn carbon() -> impl Strategy<Value = CarbonObs> {
+    (prop::array::uniform12(finite()), prop::array::uniform12(finite())).prop_map(|(n, d)| CarbonObs {
+        now: core::array::from_fn(|p| core::array::from_fn(|s| n[p * 4 + s])),
+        past_day: core::array::from_fn(|p| core::array::from_fn(|s| d[p * 4 + s])),
     })
+}
+
+fn observation() -> impl Strategy<Value = Observation> {
+    (strategic_obs(), app_context(), tactical_obs(), step(), carbon())
+        .prop_map(|(strategic, app, tactical, step, carbon)| Observation { strategic, app, tactical, carbon, step })
 }
 
 fn provider() -> impl Strategy<Value = Provider> {
@@ -138,28 +146,35 @@ fn valid_scale() -> impl Strategy<Value = Scale> {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Observation field access by the index errors use (0–9 strategic, 10–13 app, 14–20 tactical,
-// 21–25 step; 12, the home region, is a u8 and cannot be non-finite).
+// Observation field access by the index errors use (the field order of `hdrl_observation`:
+// 0–8 strategic, 9–13 app, 14–22 tactical, 23–27 step, 28–39 carbon now, 40–51 carbon past
+// day; 11, 21 and 22 are u8 and cannot be non-finite).
+
+/// The indices of the float fields.
+fn float_index() -> impl Strategy<Value = u16> {
+    (0u16..=51).prop_filter("u8 field", |i| ![11, 21, 22].contains(i))
+}
 
 fn field_mut(o: &mut Observation, index: u16) -> Option<&mut f32> {
     let s = &mut o.strategic;
     let a = &mut o.app;
     let t = &mut o.tactical;
     let p = &mut o.step;
+    let c = &mut o.carbon;
     Some(match index {
         0 => &mut s.cost_usd_per_m,
         1 => &mut s.cost_trend,
         2 => &mut s.latency_p50_ms,
         3 => &mut s.latency_p95_ms,
         4 => &mut s.latency_p99_ms,
-        5 => &mut s.carbon_g_per_kwh,
-        6 => &mut s.daily_invocations,
-        7 => &mut s.daily_invocations_cv,
-        8 => &mut s.peak_to_mean,
-        9 => &mut s.volume_trend,
-        10 => &mut a.mean_duration_ms,
-        11 => &mut a.memory_need_mb,
-        13 => &mut a.sla_ms,
+        5 => &mut s.daily_invocations,
+        6 => &mut s.daily_invocations_cv,
+        7 => &mut s.peak_to_mean,
+        8 => &mut s.volume_trend,
+        9 => &mut a.mean_duration_ms,
+        10 => &mut a.memory_need_mb,
+        12 => &mut a.sla_ms,
+        13 => &mut a.cpu_share,
         14 => &mut t.latency_ms,
         15 => &mut t.cost_usd_per_m,
         16 => &mut t.request_rate,
@@ -167,17 +182,20 @@ fn field_mut(o: &mut Observation, index: u16) -> Option<&mut f32> {
         18 => &mut t.cpu_util,
         19 => &mut t.queue_depth,
         20 => &mut t.cold_start_prob,
-        21 => &mut p.request_rate,
-        22 => &mut p.memory_used_mb,
-        23 => &mut p.cpu_util,
-        24 => &mut p.queue_depth,
-        25 => &mut p.hour_of_day,
+        23 => &mut p.request_rate,
+        24 => &mut p.memory_used_mb,
+        25 => &mut p.cpu_util,
+        26 => &mut p.queue_depth,
+        27 => &mut p.hour_of_day,
+        28..=39 => &mut c.now[(index as usize - 28) / 4][(index as usize - 28) % 4],
+        40..=51 => &mut c.past_day[(index as usize - 40) / 4][(index as usize - 40) % 4],
         _ => return None,
     })
 }
 
-/// The indices of fields encoded on a log1p scale (non-negative by definition).
-const LOG1P_FIELDS: [u16; 18] = [0, 2, 3, 4, 6, 7, 8, 10, 11, 13, 14, 15, 16, 17, 19, 21, 22, 24];
+/// The indices of fields encoded on a log1p scale (non-negative by definition), and the
+/// tactical latency (a ratio to the SLA).
+const LOG1P_FIELDS: [u16; 18] = [0, 2, 3, 4, 5, 6, 7, 9, 10, 12, 14, 15, 16, 17, 19, 23, 24, 26];
 
 // ---------------------------------------------------------------------------------------------
 // Rewards
@@ -305,10 +323,10 @@ proptest! {
     #[test]
     fn encoders_map_every_observation_into_unit_interval(o in observation(), p in provider()) {
         let e = EncoderConfig::DEFAULT;
-        let s = e.encode_strategic(&o.strategic, &o.app);
+        let s = e.encode_strategic(&o.strategic, &o.app, &o.carbon);
         prop_assert!(s.as_ref().is_ok_and(|x| in_unit(x)), "{s:?}");
-        let ctx = TacticalContext { provider: p, volume_trend: o.strategic.volume_trend, sla_ms: o.app.sla_ms };
-        let t = e.encode_tactical(&o.tactical, &ctx);
+        let ctx = TacticalContext { provider: p, volume_trend: o.strategic.volume_trend };
+        let t = e.encode_tactical(&o.tactical, &ctx, &o.app, &o.carbon);
         prop_assert!(t.as_ref().is_ok_and(|x| in_unit(x)), "{t:?}");
         let st = e.encode_step(&o.step);
         prop_assert!(st.as_ref().is_ok_and(|x| in_unit(x)), "{st:?}");
@@ -318,18 +336,18 @@ proptest! {
     /// encodes all of them), never a NaN.
     #[test]
     fn non_finite_fields_are_errors_naming_the_field(
-        o in observation(), index in (0u16..=25).prop_filter("u8 field", |i| *i != 12), bad in non_finite(),
+        o in observation(), index in float_index(), bad in non_finite(),
     ) {
         let mut o = o;
         *field_mut(&mut o, index).unwrap() = bad;
         let e = EncoderConfig::DEFAULT;
         let errs = [
-            e.encode_strategic(&o.strategic, &o.app).err(),
-            e.encode_tactical(&o.tactical, &TacticalContext { provider: Provider::Aws, volume_trend: o.strategic.volume_trend, sla_ms: o.app.sla_ms }).err(),
+            e.encode_strategic(&o.strategic, &o.app, &o.carbon).err(),
+            e.encode_tactical(&o.tactical, &TacticalContext { provider: Provider::Aws, volume_trend: o.strategic.volume_trend }, &o.app, &o.carbon).err(),
             e.encode_step(&o.step).err(),
         ];
         let want = InferError::NonFiniteInput { index };
-        // The volume trend (9) is also the tactical context's trend, which reports index 9.
+        // The volume trend (8) is also the tactical context's trend, which reports index 8.
         prop_assert!(errs.contains(&Some(want)), "{index}: {errs:?}");
         let h = hierarchy_f32();
         let mut w = Window::new();
@@ -415,8 +433,8 @@ proptest! {
     #[test]
     fn models_are_finite_and_int8_is_close(
         seed in 0..SEEDS.len(),
-        xs in prop::array::uniform14(unit()),
-        xt in prop::array::uniform11(unit()),
+        xs in prop::array::uniform23(unit()),
+        xt in prop::array::uniform25(unit()),
         win in prop::array::uniform12(prop::array::uniform5(unit())),
     ) {
         let (f, q) = &models()[seed];

@@ -96,8 +96,8 @@ fn boxed_hierarchy_computes_like_a_moved_one() {
     assert!(boxed.has(ModelKind::Dqn) && !boxed.has(ModelKind::Ppo));
     for i in 0..2 {
         let o = obs(i);
-        let a = boxed.q_values(&o.strategic, &o.app).unwrap();
-        assert_eq!(a, moved.q_values(&o.strategic, &o.app).unwrap());
+        let a = boxed.q_values(&o.strategic, &o.app, &o.carbon).unwrap();
+        assert_eq!(a, moved.q_values(&o.strategic, &o.app, &o.carbon).unwrap());
         assert!(a.iter().all(|v| v.is_finite()));
     }
     let mut w = Window::new();
@@ -115,7 +115,7 @@ fn a_failed_load_into_a_boxed_hierarchy_leaves_nothing_loaded() {
     assert!(matches!(h.load_into(&bytes), Err(InferError::ChecksumMismatch { .. })));
     assert!(!h.has(ModelKind::Dqn));
     assert_eq!(
-        h.q_values(&StrategicObs::default(), &AppContext::default()),
+        h.q_values(&StrategicObs::default(), &AppContext::default(), &Default::default()),
         Err(InferError::MissingModel { kind: ModelKind::Dqn })
     );
 }
@@ -134,7 +134,10 @@ fn a_hierarchy_made_in_place_over_garbage_computes_like_a_boxed_one() {
     let boxed = Hierarchy::<I8>::load(dqn_bundle()).unwrap();
     for i in 0..3 {
         let o = obs(i);
-        assert_eq!(h.q_values(&o.strategic, &o.app).unwrap(), boxed.q_values(&o.strategic, &o.app).unwrap());
+        assert_eq!(
+            h.q_values(&o.strategic, &o.app, &o.carbon).unwrap(),
+            boxed.q_values(&o.strategic, &o.app, &o.carbon).unwrap()
+        );
     }
 }
 

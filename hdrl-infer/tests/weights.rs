@@ -41,7 +41,7 @@ fn round_trip_gives_identical_outputs_f32_and_int8() {
     let k = Kernels::detect();
     for quant in [Quant::F32, Quant::I8] {
         let bytes = seeded_bundle(21, quant);
-        let x = [0.3f32; 14];
+        let x = [0.3f32; 23];
         let (mut a, mut b) = ([0.0; 3], [0.0; 3]);
         match quant {
             Quant::F32 => {
@@ -114,7 +114,7 @@ fn subsets_load_and_missing_models_are_named() {
     let bytes = b.to_bytes().unwrap();
     let h = Hierarchy::<F32>::load(&bytes).unwrap();
     assert!(h.has(ModelKind::Dqn) && !h.has(ModelKind::Ppo) && !h.has(ModelKind::Lstm));
-    assert!(h.q_values(&Default::default(), &Default::default()).is_ok());
+    assert!(h.q_values(&Default::default(), &Default::default(), &Default::default()).is_ok());
     assert_eq!(h.decide(&mut Window::new(), &obs(1)), Err(InferError::MissingModel { kind: ModelKind::Ppo }));
     assert_eq!(h.forecast(&Window::new()), Err(InferError::MissingModel { kind: ModelKind::Lstm }));
 }
@@ -133,13 +133,14 @@ fn every_bad_file_is_its_own_error() {
     assert_eq!(load(&good[..5]), Err(InferError::Truncated));
     assert_eq!(load(&good[..HEADER_BYTES - 1]), Err(InferError::Truncated));
 
-    // A version-1 file (before reward bounds) and a future one: each a clear error.
+    // Files of every earlier version (1: before reward bounds, 2: before the carbon inputs)
+    // and a future one: each a clear error.
     let mut bad = good.clone();
-    bad[8] = 1;
-    assert_eq!(load(&bad), Err(InferError::UnsupportedVersion { found: 1 }));
+    for v in [1u8, 2, FORMAT_VERSION as u8 + 1] {
+        bad[8] = v;
+        assert_eq!(load(&bad), Err(InferError::UnsupportedVersion { found: v as u16 }));
+    }
     assert!(InferError::UnsupportedVersion { found: 1 }.to_string().contains("export the models again"));
-    bad[8] = 3;
-    assert_eq!(load(&bad), Err(InferError::UnsupportedVersion { found: 3 }));
 
     assert_eq!(load(&good[..good.len() - 1]), Err(InferError::Truncated));
     let mut bad = good.clone();

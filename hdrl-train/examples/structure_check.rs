@@ -6,35 +6,12 @@
 //! `cargo run --release -p hdrl-train --example structure_check [-- SCALE]`
 
 use hdrl_infer::Provider;
-use hdrl_infer::placement::{TACTICAL_ACTIONS, allowed_actions};
 use hdrl_train::data::synth::generate;
-use hdrl_train::evaluate::baselines::estimates::Estimates;
 use hdrl_train::evaluate::baselines::placement::{Schedule, expected_best};
 use hdrl_train::evaluate::simulate::KeepAlivePolicy;
 use hdrl_train::evaluate::suite::context;
-use hdrl_train::sim::{Placement, Scenario};
-
-/// Best (region, tier) of provider `p` for function `f` in hour `h` by expected reward, moves
-/// counted from `prev`.
-fn best_within(
-    sc: &Scenario,
-    est: &Estimates,
-    f: usize,
-    h: usize,
-    p: Provider,
-    prev: Option<Placement>,
-) -> (Placement, f64) {
-    let prof = &sc.tab.profiles[f];
-    let ok = allowed_actions(prof.memory_need_mb);
-    (0..TACTICAL_ACTIONS)
-        .filter(|&a| ok[a])
-        .map(|a| {
-            let pl = Placement::from_action(p, a, prof.home_region);
-            (pl, est.reward(&sc.sim, &sc.tab, f, h, pl, prev != Some(pl)))
-        })
-        .max_by(|a, b| a.1.total_cmp(&b.1))
-        .unwrap()
-}
+use hdrl_train::sim::Scenario;
+use hdrl_train::sim::estimates::Estimates;
 
 /// Provider fixed per group of functions and day (the sum of the group's best expected hourly
 /// rewards), region and tier re-planned hourly within it.
@@ -48,7 +25,9 @@ fn daily(sc: &Scenario, est: &Estimates, hours: (usize, usize), group: impl Fn(u
             let score = |p: Provider| -> f64 {
                 (0..nf)
                     .filter(|&f| group(f) == g)
-                    .map(|f| (d * 24..(d + 1) * 24).map(|h| best_within(sc, est, f, h, p, None).1).sum::<f64>())
+                    .map(|f| {
+                        (d * 24..(d + 1) * 24).map(|h| est.best_within(&sc.sim, &sc.tab, f, h, p, None).1).sum::<f64>()
+                    })
                     .sum()
             };
             row[di] = Provider::ALL.into_iter().max_by(|a, b| score(*a).total_cmp(&score(*b))).unwrap();
@@ -60,7 +39,7 @@ fn daily(sc: &Scenario, est: &Estimates, hours: (usize, usize), group: impl Fn(u
             (hours.0..hours.1)
                 .map(|h| {
                     let p = choice[group(f)][h / 24 - hours.0 / 24];
-                    let pl = best_within(sc, est, f, h, p, prev).0;
+                    let pl = est.best_within(&sc.sim, &sc.tab, f, h, p, prev).0;
                     prev = Some(pl);
                     pl
                 })

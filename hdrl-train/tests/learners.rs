@@ -1,5 +1,8 @@
-//! Each learner, trained briefly on a small synthetic trace with a fixed seed, beats the
-//! random baseline on the validation days by a real margin.
+//! Each learner, trained briefly on a small synthetic trace with a fixed seed, against the rule
+//! it replaces on the validation days: the DQN beats each function's best provider on the train
+//! days; the PPO (cloned from `expected_best` within the provider, then fine-tuned) stays within
+//! 0.01 of it, not above it (-0.398 vs -0.395 here; the gap is reported in
+//! docs/decision-quality.md); both beat random by a real margin.
 
 use burn::backend::{Autodiff, NdArray};
 use hdrl_train::algos::train;
@@ -8,9 +11,13 @@ use hdrl_train::data::windows::TraceWindows;
 use hdrl_train::data::workload::DAY_S;
 use hdrl_train::output::progress::Progress;
 use hdrl_train::sim::Scenario;
-use hdrl_train::sim::env::{StrategicEnv, TacticalEnv};
+use hdrl_train::sim::env::TacticalEnv;
 
 type B = Autodiff<NdArray>;
+
+/// burn-ndarray's random generator is process-global: tests that train run one at a time so
+/// each sees the same draws on every run (deterministic numbers, not a race).
+static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 fn data() -> Scenario {
     Scenario::new(hdrl_train::data::synth::generate(5, 0.02)).unwrap()
@@ -23,36 +30,41 @@ fn tmp(name: &str) -> std::path::PathBuf {
 }
 
 #[test]
-fn dqn_beats_random_providers_on_validation_days() {
+fn dqn_beats_the_train_best_provider_rule_on_validation_days() {
+    let _one = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let d = data();
-    let cfg =
-        dqn::DqnConfig { steps: 2000, round: 500, warmup: 200, eps_decay_steps: 600.0, lr: 1e-3, ..Default::default() };
+    let cfg = dqn::DqnConfig { steps: 3000, round: 500, warmup: 200, eps_decay_steps: 600.0, ..Default::default() };
     let dir = tmp("dqn");
     let t = train::train_dqn::<B>(&d, &cfg, 7, &Default::default(), &dir, &Progress::new(true)).unwrap();
-    let val = StrategicEnv::new(&d.sim, &d.tab, d.enc, d.split.val, 1);
-    let trained = dqn::evaluate(&t.model, &val, d.split.val, &Default::default());
-    let random = dqn::evaluate_random(&val, d.split.val);
-    println!("DQN validation mean daily reward: trained {trained:.4}, random {random:.4}");
+    let trained = t.history.last().unwrap().val_reward;
+    let reference = |name: &str| t.references.iter().find(|(n, _)| n == name).unwrap().1;
+    let (rule, random) = (reference("rule: train-best provider"), reference("random"));
+    println!("DQN validation mean daily reward: trained {trained:.4}, rule {rule:.4}, random {random:.4}");
+    assert!(trained > rule, "trained {trained} vs the rule it replaces {rule}");
     assert!(trained > random + 0.1, "trained {trained} vs random {random}");
     let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
-fn ppo_beats_random_placements_on_validation_days() {
+fn ppo_matches_expected_best_within_the_provider_on_validation_days() {
+    let _one = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let d = data();
     let cfg = ppo::PpoConfig { updates: 10, rollout: 1024, epochs: 4, val_pairs: 200, ..Default::default() };
     let dir = tmp("ppo");
     let t = train::train_ppo::<B>(&d, &cfg, 7, &Default::default(), &dir, &Progress::new(true)).unwrap();
     let val = TacticalEnv::new(&d.sim, &d.tab, d.enc, d.split.val, 1, 2);
     let trained = ppo::evaluate(&t.model, &val, 200, &Default::default());
-    let random = ppo::evaluate_random(&val, 200);
-    println!("PPO validation mean hourly reward: trained {trained:.4}, random {random:.4}");
+    let reference = |name: &str| t.references.iter().find(|(n, _)| n == name).unwrap().1;
+    let (rule, random) = (reference("rule: expected_best"), reference("random"));
+    println!("PPO validation mean hourly reward: trained {trained:.4}, rule {rule:.4}, random {random:.4}");
+    assert!(trained > rule - 0.01, "trained {trained} vs the rule it replaces {rule}");
     assert!(trained > random + 0.1, "trained {trained} vs random {random}");
     let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
 fn lstm_beats_an_untrained_network_on_validation_windows() {
+    let _one = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let d = data();
     let cfg = lstm::ForecastConfig { max_epochs: 6, batches_per_epoch: 6, val_windows: 256, ..Default::default() };
     let dir = tmp("lstm");

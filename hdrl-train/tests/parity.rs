@@ -4,6 +4,7 @@
 use burn::backend::NdArray;
 use burn::prelude::*;
 use hdrl_infer::Kernels;
+use hdrl_infer::features::{STRATEGIC_INPUT as SI, TACTICAL_INPUT as TI};
 use hdrl_infer::math::argmax;
 use hdrl_infer::rng::SplitMix64;
 use hdrl_train::algos::common::to_vec;
@@ -32,11 +33,11 @@ fn burn_and_hdrl_infer_agree() {
     let n = 64;
 
     // DQN.
-    let xs: Vec<f32> = (0..n * 14).map(|_| rng.unit()).collect();
-    let burn_q = to_vec(q.forward(Tensor::<B, 2>::from_data(TensorData::new(xs.clone(), [n, 14]), &device)));
+    let xs: Vec<f32> = (0..n * SI).map(|_| rng.unit()).collect();
+    let burn_q = to_vec(q.forward(Tensor::<B, 2>::from_data(TensorData::new(xs.clone(), [n, SI]), &device)));
     let (mut max_d, mut agree) = (0.0f32, 0);
     for i in 0..n {
-        let x: [f32; 14] = xs[i * 14..(i + 1) * 14].try_into().unwrap();
+        let x: [f32; SI] = xs[i * SI..(i + 1) * SI].try_into().unwrap();
         let (mut a, mut b) = ([0.0; 3], [0.0; 3]);
         ex.f32.dqn.forward(&k, &x, &mut a).unwrap();
         ex.int8.dqn.forward(&k, &x, &mut b).unwrap();
@@ -49,12 +50,12 @@ fn burn_and_hdrl_infer_agree() {
     assert!(max_d <= 1e-4, "DQN parity {max_d}");
 
     // PPO.
-    let xs: Vec<f32> = (0..n * 11).map(|_| rng.unit()).collect();
-    let (bl, bv) = p.forward(Tensor::<B, 2>::from_data(TensorData::new(xs.clone(), [n, 11]), &device));
+    let xs: Vec<f32> = (0..n * TI).map(|_| rng.unit()).collect();
+    let (bl, bv) = p.forward(Tensor::<B, 2>::from_data(TensorData::new(xs.clone(), [n, TI]), &device));
     let (bl, bv) = (to_vec(bl), to_vec(bv));
     let (mut max_d, mut agree) = (0.0f32, 0);
     for i in 0..n {
-        let x: [f32; 11] = xs[i * 11..(i + 1) * 11].try_into().unwrap();
+        let x: [f32; TI] = xs[i * TI..(i + 1) * TI].try_into().unwrap();
         let (mut a, mut b) = ([0.0; 24], [0.0; 24]);
         let v = ex.f32.ppo.forward(&k, &x, &mut a).unwrap();
         ex.int8.ppo.forward(&k, &x, &mut b).unwrap();

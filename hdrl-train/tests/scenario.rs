@@ -4,10 +4,10 @@
 use hdrl_infer::{F32, Hierarchy, I8, ModelKind, RewardBounds};
 use hdrl_train::algos::export::{self, Exported, ProvenanceInfo};
 use hdrl_train::data::synth::generate;
-use hdrl_train::evaluate::baselines::estimates::Estimates;
 use hdrl_train::evaluate::baselines::placement::{expected_best, fastest};
 use hdrl_train::evaluate::objectives::worth;
 use hdrl_train::evaluate::simulate::{EvalCtx, KeepAlivePolicy};
+use hdrl_train::sim::estimates::Estimates;
 use hdrl_train::sim::{Scenario, ScenarioConfig};
 
 #[test]

@@ -68,7 +68,6 @@ static inline hdrl_observation random_observation(uint64_t *s, uint32_t i) {
   o.strategic_latency_p50_ms = uniform(s, 20.0f, 400.0f);
   o.strategic_latency_p95_ms = o.strategic_latency_p50_ms * uniform(s, 1.2f, 3.0f);
   o.strategic_latency_p99_ms = o.strategic_latency_p95_ms * uniform(s, 1.0f, 2.0f);
-  o.strategic_carbon_g_per_kwh = uniform(s, 50.0f, 700.0f);
   o.strategic_daily_invocations = uniform(s, 10.0f, 2.0e6f);
   o.strategic_daily_invocations_cv = uniform(s, 0.0f, 2.0f);
   o.strategic_peak_to_mean = uniform(s, 1.0f, 50.0f);
@@ -77,6 +76,7 @@ static inline hdrl_observation random_observation(uint64_t *s, uint32_t i) {
   o.app_memory_need_mb = uniform(s, 64.0f, 2500.0f);
   o.app_home_region = (uint8_t)(next_u64(s) % HDRL_REGION_SLOTS);
   o.app_sla_ms = uniform(s, 100.0f, 5000.0f);
+  o.app_cpu_share = uniform(s, 0.2f, 0.9f);
   o.tactical_latency_ms = uniform(s, 20.0f, 2000.0f);
   o.tactical_cost_usd_per_m = uniform(s, 0.2f, 40.0f);
   o.tactical_request_rate = uniform(s, 0.0f, 200.0f);
@@ -84,11 +84,19 @@ static inline hdrl_observation random_observation(uint64_t *s, uint32_t i) {
   o.tactical_cpu_util = uniform(s, 0.0f, 1.0f);
   o.tactical_queue_depth = uniform(s, 0.0f, 50.0f);
   o.tactical_cold_start_prob = uniform(s, 0.0f, 0.3f);
+  o.tactical_region_rank = (uint8_t)(next_u64(s) % HDRL_REGION_SLOTS);
+  o.tactical_memory_tier = (uint8_t)(next_u64(s) % HDRL_MEMORY_TIERS);
   o.step_request_rate = uniform(s, 0.0f, 200.0f);
   o.step_memory_used_mb = uniform(s, 30.0f, 2000.0f);
   o.step_cpu_util = uniform(s, 0.0f, 1.0f);
   o.step_queue_depth = uniform(s, 0.0f, 50.0f);
   o.step_hour_of_day = (float)((i / 240u) % 24u) + uniform(s, 0.0f, 1.0f);
+  for (int p = 0; p < HDRL_PROVIDER_COUNT; p++) {
+    for (int r = 0; r < HDRL_REGION_SLOTS; r++) {
+      o.carbon_now_g_per_kwh[p][r] = uniform(s, 30.0f, 800.0f);
+      o.carbon_past_day_g_per_kwh[p][r] = uniform(s, 30.0f, 800.0f);
+    }
+  }
   return o;
 }
 

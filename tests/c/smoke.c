@@ -19,7 +19,7 @@
 #include "hdrl_test.h"
 
 /* The layouts the library was compiled with (asserted on the Rust side too). */
-_Static_assert(sizeof(hdrl_observation) == 104, "hdrl_observation layout");
+_Static_assert(sizeof(hdrl_observation) == 204, "hdrl_observation layout");
 _Static_assert(sizeof(hdrl_forecast) == 16, "hdrl_forecast layout");
 _Static_assert(sizeof(hdrl_policy) == 196, "hdrl_policy layout");
 _Static_assert(sizeof(void *) != 8 || sizeof(hdrl_decision) == 80, "hdrl_decision layout");
@@ -207,7 +207,7 @@ static void test_state(const hdrl_model *model) {
 
   obs.step_queue_depth = -1.0f;
   CHECK_STATUS(hdrl_state_observe(state, model, &obs), HDRL_STATUS_OUT_OF_RANGE);
-  CHECK(strcmp(last_detail(), "input #24 is outside its documented range") == 0);
+  CHECK(strcmp(last_detail(), "input #26 is outside its documented range") == 0);
   obs.step_queue_depth = 0.0f;
   CHECK_STATUS(hdrl_state_observe(NULL, model, &obs), HDRL_STATUS_NULL_POINTER);
   CHECK_STATUS(hdrl_state_observe(state, NULL, &obs), HDRL_STATUS_NULL_POINTER);
@@ -295,7 +295,7 @@ static void test_decide(const hdrl_model *model) {
   bad = obs;
   bad.app_memory_need_mb = -5.0f;
   CHECK_STATUS(hdrl_decide(model, state, &bad, &d), HDRL_STATUS_OUT_OF_RANGE);
-  CHECK(strcmp(last_detail(), "input #11 is outside its documented range") == 0);
+  CHECK(strcmp(last_detail(), "input #10 is outside its documented range") == 0);
   CHECK_STATUS(hdrl_decide(NULL, state, &obs, &d), HDRL_STATUS_NULL_POINTER);
   CHECK_STATUS(hdrl_decide(model, NULL, &obs, &d), HDRL_STATUS_NULL_POINTER);
   CHECK_STATUS(hdrl_decide(model, state, NULL, &d), HDRL_STATUS_NULL_POINTER);

@@ -75,7 +75,7 @@ static void *run(void *arg) {
       size_t n;
       if (hdrl_decide(j->model, state, &bad, &d) != HDRL_STATUS_NON_FINITE_INPUT ||
           hdrl_last_error_message(detail, sizeof detail, &n) != HDRL_STATUS_OK ||
-          strcmp(detail, "input #23 is NaN or infinite") != 0) {
+          strcmp(detail, "input #25 is NaN or infinite") != 0) {
         j->failed = 1;
         break;
       }

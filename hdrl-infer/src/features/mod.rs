@@ -10,13 +10,17 @@
 //! negative value of a log-scaled (non-negative by definition) feature is an error
 //! ([`InferError::OutOfRange`]).
 
+mod carbon;
 mod operational;
 mod strategic;
 mod tactical;
 
+pub use carbon::{CARBON_NOW_INDEX, CARBON_PAST_DAY_INDEX, CarbonObs, SLOTS};
 pub use operational::{OPERATIONAL_FEATURES, OperationalStep, STEP_S, WINDOW, Window};
-pub use strategic::{AppContext, STRATEGIC_FEATURES, StrategicObs};
-pub use tactical::{TACTICAL_FEATURES, TacticalContext, TacticalObs};
+pub use strategic::{
+    APP_FEATURES, APP_INPUT, AppContext, STRATEGIC_FEATURES, STRATEGIC_INPUT, STRATEGIC_STATS_INPUT, StrategicObs,
+};
+pub use tactical::{TACTICAL_FEATURES, TACTICAL_INPUT, TacticalContext, TacticalObs};
 
 use serde::{Deserialize, Serialize};
 
@@ -111,12 +115,14 @@ impl Scale {
 pub struct EncoderConfig {
     /// Strategic statistics ([`StrategicObs`] field order).
     pub strategic: [Scale; STRATEGIC_FEATURES],
-    /// Application context ([`AppContext`] field order).
-    pub app: [Scale; 4],
+    /// Application facts: duration, memory need, SLA, CPU share (the home region is one-hot).
+    pub app: [Scale; APP_FEATURES],
     /// Tactical metrics ([`TacticalObs`] field order).
     pub tactical: [Scale; TACTICAL_FEATURES],
     /// Workload trend in the tactical context.
     pub trend: Scale,
+    /// Grid carbon intensity, gCO2e/kWh (every value of [`CarbonObs`]).
+    pub carbon: Scale,
     /// Operational step ([`OperationalStep`] field order).
     pub operational: [Scale; OPERATIONAL_FEATURES],
 }
@@ -126,22 +132,21 @@ impl EncoderConfig {
     /// the observation structs). A trainer may tighten them to its data and store the result.
     pub const DEFAULT: Self = Self {
         strategic: [
-            Scale::log1p(5_000.0),       // cost, USD per million invocations
-            Scale::linear(-1.0, 1.0),    // cost trend, relative day-over-day change
-            Scale::log1p(60_000.0),      // latency p50, ms
-            Scale::log1p(60_000.0),      // latency p95, ms
-            Scale::log1p(60_000.0),      // latency p99, ms
-            Scale::linear(0.0, 1_000.0), // carbon intensity forecast, gCO2e/kWh
-            Scale::log1p(1.0e8),         // invocations per day, mean
-            Scale::log1p(10.0),          // invocations per day, coefficient of variation
-            Scale::log1p(1_000.0),       // peak-to-mean ratio of the per-minute rate
-            Scale::linear(-1.0, 1.0),    // volume trend, relative day-over-day change
+            Scale::log1p(5_000.0),    // cost, USD per million invocations
+            Scale::linear(-1.0, 1.0), // cost trend, relative day-over-day change
+            Scale::log1p(60_000.0),   // latency p50, ms
+            Scale::log1p(60_000.0),   // latency p95, ms
+            Scale::log1p(60_000.0),   // latency p99, ms
+            Scale::log1p(1.0e8),      // invocations per day, mean
+            Scale::log1p(10.0),       // invocations per day, coefficient of variation
+            Scale::log1p(1_000.0),    // peak-to-mean ratio of the per-minute rate
+            Scale::linear(-1.0, 1.0), // volume trend, relative day-over-day change
         ],
         app: [
             Scale::log1p(600_000.0), // mean duration, ms
             Scale::log1p(10_240.0),  // memory need, MB
-            Scale::linear(0.0, 3.0), // home region index
             Scale::log1p(60_000.0),  // SLA latency threshold, ms
+            Scale::linear(0.0, 1.0), // CPU-bound share of the execution
         ],
         tactical: [
             Scale::linear(0.0, 2.0), // latency p95 over the last hour / SLA
@@ -153,6 +158,7 @@ impl EncoderConfig {
             Scale::linear(0.0, 1.0), // cold-start probability
         ],
         trend: Scale::linear(-1.0, 1.0),
+        carbon: Scale::linear(0.0, 1_000.0),
         operational: [
             Scale::log1p(10_000.0),  // request rate, requests/s
             Scale::log1p(10_240.0),  // memory in use, MB
@@ -175,6 +181,7 @@ impl EncoderConfig {
             .chain(&self.app)
             .chain(&self.tactical)
             .chain(core::iter::once(&self.trend))
+            .chain(core::iter::once(&self.carbon))
             .chain(&self.operational);
         for (i, s) in all.enumerate() {
             if !s.lo.is_finite() || !s.hi.is_finite() {
@@ -233,10 +240,13 @@ mod tests {
         assert_eq!(EncoderConfig::DEFAULT.validate(), Ok(()));
         let mut c = EncoderConfig::DEFAULT;
         c.app[1].hi = 0.0;
-        assert_eq!(c.validate(), Err(InferError::BadEncoder { feature: 11 }));
+        assert_eq!(c.validate(), Err(InferError::BadEncoder { feature: 10 }));
         c.app[1].hi = f32::INFINITY;
         assert_eq!(c.validate(), Err(InferError::NonFiniteWeight { kind: None }));
         c.app[1] = Scale { kind: 9, lo: 0.0, hi: 1.0 };
-        assert_eq!(c.validate(), Err(InferError::BadEncoder { feature: 11 }));
+        assert_eq!(c.validate(), Err(InferError::BadEncoder { feature: 10 }));
+        let mut c = EncoderConfig::DEFAULT;
+        c.carbon.hi = c.carbon.lo;
+        assert_eq!(c.validate(), Err(InferError::BadEncoder { feature: 21 }));
     }
 }

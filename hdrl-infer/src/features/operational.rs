@@ -11,7 +11,7 @@ pub const WINDOW: usize = 12;
 /// Seconds covered by one operational step (and by one forecast).
 pub const STEP_S: f32 = 15.0;
 
-/// One 15-second step of one function (input indices 21–25).
+/// One 15-second step of one function (input indices 23–27).
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct OperationalStep {
     /// Requests per second over the step (≥ 0).
@@ -37,9 +37,9 @@ impl EncoderConfig {
     /// One encoded LSTM time step.
     ///
     /// # Errors
-    /// See [`super::Scale::encode`]; indices 21–25 name the field.
+    /// See [`super::Scale::encode`]; indices 23–27 name the field.
     pub fn encode_step(&self, s: &OperationalStep) -> Result<[f32; OPERATIONAL_FEATURES], InferError> {
-        encode_all(&self.operational, &s.to_array(), 21)
+        encode_all(&self.operational, &s.to_array(), 23)
     }
 
     /// Turn the LSTM's normalised (rate, memory, CPU) back into requests/s, MB and a 0–1

@@ -1,12 +1,23 @@
-//! Strategic features (daily, per app): 10 multi-day statistics plus 4 application facts.
+//! Strategic features (daily, per function): 9 multi-day statistics, the carbon outlook of each
+//! provider, and the function's facts.
 
+use super::carbon::CarbonObs;
 use super::{EncoderConfig, encode_all};
 use crate::InferError;
 
 /// Number of strategic statistics.
-pub const STRATEGIC_FEATURES: usize = 10;
+pub const STRATEGIC_FEATURES: usize = 9;
+/// Width of the DQN's strategic encoder input: the statistics and the carbon outlook (the
+/// past day's intensity at the home slot and at the greenest slot of each provider).
+pub const STRATEGIC_STATS_INPUT: usize = STRATEGIC_FEATURES + 6;
+/// Number of scaled application facts (duration, memory need, SLA, CPU share).
+pub const APP_FEATURES: usize = 4;
+/// Width of the encoded application facts: the scaled ones and the home region one-hot.
+pub const APP_INPUT: usize = APP_FEATURES + 4;
+/// Width of the encoded strategic input (the DQN's input).
+pub const STRATEGIC_INPUT: usize = STRATEGIC_STATS_INPUT + APP_INPUT;
 
-/// Multi-day statistics of one application (input indices 0–9).
+/// Multi-day statistics of one function on the provider it runs on (input indices 0–8).
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct StrategicObs {
     /// Mean cost over the last days, USD per million invocations (≥ 0).
@@ -19,8 +30,6 @@ pub struct StrategicObs {
     pub latency_p95_ms: f32,
     /// 99th-percentile latency, ms (≥ 0).
     pub latency_p99_ms: f32,
-    /// Forecast grid carbon intensity where the app runs now, gCO2e/kWh (0 … 1000; clamped).
-    pub carbon_g_per_kwh: f32,
     /// Mean invocations per day (≥ 0).
     pub daily_invocations: f32,
     /// Coefficient of variation of invocations per day (≥ 0).
@@ -31,17 +40,21 @@ pub struct StrategicObs {
     pub volume_trend: f32,
 }
 
-/// Facts about the application that do not change with load (input indices 10–13).
+/// Facts about the function that do not change with load (input indices 9–13).
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct AppContext {
     /// Mean execution time of one invocation on a 1 vCPU instance, ms (≥ 0).
     pub mean_duration_ms: f32,
     /// Memory the function needs, MB (≥ 0); a smaller tier is an out-of-memory SLA violation.
     pub memory_need_mb: f32,
-    /// Region slot where most users are (0 us-east, 1 us-west, 2 eu-west, 3 ap-southeast).
+    /// Region slot where most users are (0 us-east, 1 us-west, 2 eu-west, 3 ap-southeast;
+    /// larger values count as 3). One-hot encoded.
     pub home_region: u8,
     /// Latency SLA, ms (≥ 0).
     pub sla_ms: f32,
+    /// Fraction of the execution time that is CPU-bound and speeds up with more vCPU, 0 … 1
+    /// (clamped); the rest (I/O) does not change with the memory tier.
+    pub cpu_share: f32,
 }
 
 impl StrategicObs {
@@ -53,7 +66,6 @@ impl StrategicObs {
             self.latency_p50_ms,
             self.latency_p95_ms,
             self.latency_p99_ms,
-            self.carbon_g_per_kwh,
             self.daily_invocations,
             self.daily_invocations_cv,
             self.peak_to_mean,
@@ -63,23 +75,53 @@ impl StrategicObs {
 }
 
 impl AppContext {
-    /// Field values in input order.
-    pub fn to_array(&self) -> [f32; 4] {
-        [self.mean_duration_ms, self.memory_need_mb, self.home_region as f32, self.sla_ms]
+    /// The scaled facts in input order (duration, memory need, SLA, CPU share) and their input
+    /// indices.
+    pub fn scaled(&self) -> ([f32; APP_FEATURES], [u16; APP_FEATURES]) {
+        ([self.mean_duration_ms, self.memory_need_mb, self.sla_ms, self.cpu_share], [9, 10, 12, 13])
+    }
+
+    /// The home slot, 0 … 3.
+    pub fn home(&self) -> u8 {
+        self.home_region.min(3)
     }
 }
 
 impl EncoderConfig {
-    /// The DQN input: 10 strategic statistics then 4 application facts, all in [0, 1].
+    /// The application facts: duration, memory need, SLA and CPU share scaled to [0, 1], then
+    /// the home region one-hot.
     ///
     /// # Errors
-    /// See [`super::Scale::encode`]; indices 0–13 name the offending field.
-    pub fn encode_strategic(&self, s: &StrategicObs, app: &AppContext) -> Result<[f32; 14], InferError> {
+    /// See [`super::Scale::encode`]; indices 9, 10, 12 and 13 name the field.
+    pub fn encode_app(&self, app: &AppContext) -> Result<[f32; APP_INPUT], InferError> {
+        let (raw, idx) = app.scaled();
+        let mut out = [0.0; APP_INPUT];
+        for (k, ((o, s), x)) in out.iter_mut().zip(&self.app).zip(raw).enumerate() {
+            *o = s.encode(x, idx[k])?;
+        }
+        out[APP_FEATURES + app.home() as usize] = 1.0;
+        Ok(out)
+    }
+
+    /// The DQN input: the 9 statistics, each provider's carbon outlook (home slot, then
+    /// greenest slot, over the past day), then the application facts; all in [0, 1].
+    ///
+    /// # Errors
+    /// See [`super::Scale::encode`]; the index names the offending field of the observation
+    /// (0–8 statistics, 9–13 facts, 40–51 past-day carbon).
+    pub fn encode_strategic(
+        &self,
+        s: &StrategicObs,
+        app: &AppContext,
+        carbon: &CarbonObs,
+    ) -> Result<[f32; STRATEGIC_INPUT], InferError> {
         let a = encode_all(&self.strategic, &s.to_array(), 0)?;
-        let b = encode_all(&self.app, &app.to_array(), STRATEGIC_FEATURES as u16)?;
-        let mut out = [0.0; 14];
+        let f = self.encode_app(app)?;
+        let c = self.encode_carbon_outlook(carbon, app.home())?;
+        let mut out = [0.0; STRATEGIC_INPUT];
         out[..STRATEGIC_FEATURES].copy_from_slice(&a);
-        out[STRATEGIC_FEATURES..].copy_from_slice(&b);
+        out[STRATEGIC_FEATURES..STRATEGIC_STATS_INPUT].copy_from_slice(&c);
+        out[STRATEGIC_STATS_INPUT..].copy_from_slice(&f);
         Ok(out)
     }
 }

@@ -1,17 +1,23 @@
-//! Tactical features (hourly, per function): 7 live metrics plus 4 strategic context values.
+//! Tactical features (hourly, per function): 7 live metrics, where the function ran, the
+//! strategic context, the function's facts and this hour's carbon of each region rank.
 
-use super::EncoderConfig;
-use super::encode_all;
+use super::carbon::{CarbonObs, SLOTS};
+use super::strategic::{APP_INPUT, AppContext};
+use super::{EncoderConfig, encode_all};
 use crate::InferError;
-use crate::placement::Provider;
+use crate::placement::{MEMORY_TIERS_MB, Provider};
 
 /// Number of tactical metrics.
 pub const TACTICAL_FEATURES: usize = 7;
+/// Width of the encoded tactical input (the PPO's input): the metrics, the provider one-hot
+/// (3), the workload trend, the application facts, the carbon of the four region ranks, and
+/// the current region rank and memory tier.
+pub const TACTICAL_INPUT: usize = TACTICAL_FEATURES + 3 + 1 + APP_INPUT + SLOTS + 2;
 
-/// Live metrics of one function over the last hour (input indices 14–20).
+/// Live metrics of one function over the last hour (input indices 14–22).
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct TacticalObs {
-    /// 95th-percentile latency, ms (≥ 0); encoded relative to the app's SLA.
+    /// 95th-percentile latency, ms (≥ 0); encoded relative to the function's SLA.
     pub latency_ms: f32,
     /// Cost, USD per million invocations (≥ 0).
     pub cost_usd_per_m: f32,
@@ -25,10 +31,15 @@ pub struct TacticalObs {
     pub queue_depth: f32,
     /// Fraction of invocations that were cold starts, 0 … 1 (clamped).
     pub cold_start_prob: f32,
+    /// Distance rank from the home region of the region the function ran in (0 = home;
+    /// larger values count as 3): moving away costs cold starts.
+    pub region_rank: u8,
+    /// Memory tier index it ran on (0 = 128 MB … 5 = 3008 MB; larger values count as 5).
+    pub memory_tier: u8,
 }
 
 impl TacticalObs {
-    /// Field values in input order.
+    /// The metrics in input order.
     pub fn to_array(&self) -> [f32; TACTICAL_FEATURES] {
         [
             self.latency_ms,
@@ -49,38 +60,58 @@ pub struct TacticalContext {
     pub provider: Provider,
     /// Workload trend: relative day-over-day change of invocations (−1 … 1; clamped).
     pub volume_trend: f32,
-    /// The app's latency SLA, ms (≥ 0): the tactical latency feature is the last hour's
-    /// latency relative to it, so one policy serves apps with any SLA.
-    pub sla_ms: f32,
 }
 
 impl EncoderConfig {
     /// The PPO input: 7 encoded metrics (the latency as a fraction of the SLA), the provider
-    /// one-hot (3), the workload trend.
+    /// one-hot (3), the workload trend, the application facts, this hour's carbon of the
+    /// provider's region slots by distance rank, and the current rank and tier (scaled to
+    /// [0, 1]).
     ///
     /// # Errors
-    /// See [`super::Scale::encode`]; indices 14–20 name a metric, 9 the trend, 13 the SLA.
-    pub fn encode_tactical(&self, t: &TacticalObs, ctx: &TacticalContext) -> Result<[f32; 11], InferError> {
+    /// See [`super::Scale::encode`]; indices 14–20 name a metric, 8 the trend, 9–13 a fact,
+    /// 28–39 this hour's carbon.
+    pub fn encode_tactical(
+        &self,
+        t: &TacticalObs,
+        ctx: &TacticalContext,
+        app: &AppContext,
+        carbon: &CarbonObs,
+    ) -> Result<[f32; TACTICAL_INPUT], InferError> {
         let mut raw = t.to_array();
-        if !ctx.sla_ms.is_finite() {
-            return Err(InferError::NonFiniteInput { index: 13 });
+        if !app.sla_ms.is_finite() {
+            return Err(InferError::NonFiniteInput { index: 12 });
         }
         if !raw[0].is_finite() {
             return Err(InferError::NonFiniteInput { index: 14 });
         }
-        if ctx.sla_ms < 0.0 {
-            return Err(InferError::OutOfRange { index: 13 });
+        if app.sla_ms < 0.0 {
+            return Err(InferError::OutOfRange { index: 12 });
         }
         if raw[0] < 0.0 {
             return Err(InferError::OutOfRange { index: 14 });
         }
         // Latency over SLA (an SLA under 1 ms counts as 1 ms).
-        raw[0] /= ctx.sla_ms.max(1.0);
+        raw[0] /= app.sla_ms.max(1.0);
         let m = encode_all(&self.tactical, &raw, 14)?;
-        let mut out = [0.0; 11];
-        out[..TACTICAL_FEATURES].copy_from_slice(&m);
-        out[TACTICAL_FEATURES + ctx.provider as usize] = 1.0;
-        out[10] = self.trend.encode(ctx.volume_trend, 9)?;
+        let f = self.encode_app(app)?;
+        let c = self.encode_carbon_by_rank(carbon, ctx.provider, app.home())?;
+        let mut out = [0.0; TACTICAL_INPUT];
+        let mut at = 0;
+        let mut put = |xs: &[f32]| {
+            out[at..at + xs.len()].copy_from_slice(xs);
+            at += xs.len();
+        };
+        put(&m);
+        let mut one_hot = [0.0; 3];
+        one_hot[ctx.provider as usize] = 1.0;
+        put(&one_hot);
+        put(&[self.trend.encode(ctx.volume_trend, 8)?]);
+        put(&f);
+        put(&c);
+        let rank = t.region_rank.min(3) as f32 / 3.0;
+        let tier = t.memory_tier.min(MEMORY_TIERS_MB.len() as u8 - 1) as f32 / (MEMORY_TIERS_MB.len() - 1) as f32;
+        put(&[rank, tier]);
         Ok(out)
     }
 }

@@ -1,23 +1,26 @@
-//! The tactical PPO actor-critic: 11 features → 24 (region × memory tier) logits and a value.
+//! The tactical PPO actor-critic: 25 features → 24 (region × memory tier) logits and a value.
 
 use super::{check_input, check_output, model};
 use crate::InferError;
+use crate::features::TACTICAL_INPUT;
 use crate::kernels::Kernels;
 use crate::layers::{LayerNorm, Linear};
 use crate::math::relu_slice;
 use crate::placement::TACTICAL_ACTIONS;
 use crate::weights::ModelKind;
 
+const _: () = assert!(TACTICAL_INPUT == 25, "the actor-critic's first layer is 25 wide");
+
 model! {
     /// ```text
-    /// input (11) ─ Linear 11→128 ─ LayerNorm ─ ReLU ─ Linear 128→128 ─ LayerNorm ─ ReLU ─ trunk (128)
+    /// input (25) ─ Linear 25→128 ─ LayerNorm ─ ReLU ─ Linear 128→128 ─ LayerNorm ─ ReLU ─ trunk (128)
     /// actor:  trunk ─ Linear 128→128 ─ ReLU ─ Linear 128→64 ─ ReLU ─ Linear 64→24 → logits
     /// critic: trunk ─ Linear 128→64 ─ ReLU ─ Linear 64→1 → value
     /// ```
-    /// 43 904 multiply-accumulates for the actor (trunk included), 8 256 more for the critic.
-    pub struct ActorCritic<P> : ModelKind::Ppo, dims [11, 128, 128, 128, 64, 24, 64, 1] {
+    /// 45 696 multiply-accumulates for the actor (trunk included), 8 256 more for the critic.
+    pub struct ActorCritic<P> : ModelKind::Ppo, dims [25, 128, 128, 128, 64, 24, 64, 1] {
         /// Shared trunk, first layer.
-        pub t1: P::Linear<11, 128>,
+        pub t1: P::Linear<25, 128>,
         /// Its normalisation.
         pub t1_norm: LayerNorm<128>,
         /// Shared trunk, second layer.
@@ -38,7 +41,7 @@ model! {
 }
 
 impl<P: crate::layers::Precision> ActorCritic<P> {
-    fn trunk(&self, k: &Kernels, x: &[f32; 11]) -> Result<[f32; 128], InferError> {
+    fn trunk(&self, k: &Kernels, x: &[f32; TACTICAL_INPUT]) -> Result<[f32; 128], InferError> {
         check_input(x)?;
         let mut t1 = [0.0; 128];
         self.t1.forward(k, x, &mut t1);
@@ -81,7 +84,12 @@ impl<P: crate::layers::Precision> ActorCritic<P> {
     /// # Errors
     /// [`InferError::NonFiniteInput`], [`InferError::NonFiniteOutput`]; `logits` is written only
     /// on success.
-    pub fn actor(&self, k: &Kernels, x: &[f32; 11], logits: &mut [f32; TACTICAL_ACTIONS]) -> Result<(), InferError> {
+    pub fn actor(
+        &self,
+        k: &Kernels,
+        x: &[f32; TACTICAL_INPUT],
+        logits: &mut [f32; TACTICAL_ACTIONS],
+    ) -> Result<(), InferError> {
         let t = self.trunk(k, x)?;
         self.actor_head(k, &t, logits)
     }
@@ -90,7 +98,7 @@ impl<P: crate::layers::Precision> ActorCritic<P> {
     ///
     /// # Errors
     /// As [`ActorCritic::actor`].
-    pub fn critic(&self, k: &Kernels, x: &[f32; 11]) -> Result<f32, InferError> {
+    pub fn critic(&self, k: &Kernels, x: &[f32; TACTICAL_INPUT]) -> Result<f32, InferError> {
         let t = self.trunk(k, x)?;
         self.critic_head(k, &t)
     }
@@ -99,7 +107,12 @@ impl<P: crate::layers::Precision> ActorCritic<P> {
     ///
     /// # Errors
     /// As [`ActorCritic::actor`]; nothing is written on error.
-    pub fn forward(&self, k: &Kernels, x: &[f32; 11], logits: &mut [f32; TACTICAL_ACTIONS]) -> Result<f32, InferError> {
+    pub fn forward(
+        &self,
+        k: &Kernels,
+        x: &[f32; TACTICAL_INPUT],
+        logits: &mut [f32; TACTICAL_ACTIONS],
+    ) -> Result<f32, InferError> {
         let t = self.trunk(k, x)?;
         let v = self.critic_head(k, &t)?;
         self.actor_head(k, &t, logits)?;

@@ -1,7 +1,8 @@
-//! The strategic DQN: a dual-encoder Q-network over 14 features → 3 provider Q-values.
+//! The strategic DQN: a dual-encoder Q-network over 23 features → 3 provider Q-values.
 
 use super::{check_input, check_output, model};
 use crate::InferError;
+use crate::features::{APP_INPUT, STRATEGIC_INPUT, STRATEGIC_STATS_INPUT};
 use crate::kernels::Kernels;
 use crate::layers::{LayerNorm, Linear};
 use crate::math::relu_slice;
@@ -10,16 +11,18 @@ use crate::weights::ModelKind;
 /// Q-values are bounded to ±`Q_BOUND`, as in training.
 pub const Q_BOUND: f32 = 100.0;
 
+const _: () = assert!(STRATEGIC_STATS_INPUT == 15 && APP_INPUT == 8, "the DQN's encoders are 15 and 8 wide");
+
 model! {
     /// ```text
-    /// strategic (10) ─ Linear 10→128 ─ LayerNorm ─ ReLU ─ Linear 128→64 ─ LayerNorm ─ ReLU ─┐
-    /// app (4) ──────── Linear 4→32 ─── LayerNorm ─ ReLU ───────────────────────────────────┤ concat (96)
+    /// strategic (15) ─ Linear 15→128 ─ LayerNorm ─ ReLU ─ Linear 128→64 ─ LayerNorm ─ ReLU ─┐
+    /// app (8) ──────── Linear 8→32 ─── LayerNorm ─ ReLU ───────────────────────────────────┤ concat (96)
     ///   ─ Linear 96→64 ─ ReLU ─ Linear 64→32 ─ ReLU ─ Linear 32→3 ─ clamp ±100 → Q(AWS, Azure, GCP)
     /// ```
-    /// 17 888 multiply-accumulates per decision.
-    pub struct Dqn<P> : ModelKind::Dqn, dims [10, 128, 64, 4, 32, 96, 64, 32, 3] {
+    /// 18 656 multiply-accumulates per decision.
+    pub struct Dqn<P> : ModelKind::Dqn, dims [15, 128, 64, 8, 32, 96, 64, 32, 3] {
         /// Strategic encoder, first layer.
-        pub s1: P::Linear<10, 128>,
+        pub s1: P::Linear<15, 128>,
         /// Its normalisation.
         pub s1_norm: LayerNorm<128>,
         /// Strategic encoder, second layer.
@@ -27,7 +30,7 @@ model! {
         /// Its normalisation.
         pub s2_norm: LayerNorm<64>,
         /// App encoder.
-        pub a1: P::Linear<4, 32>,
+        pub a1: P::Linear<8, 32>,
         /// Its normalisation.
         pub a1_norm: LayerNorm<32>,
         /// Head, first layer (on the concatenated codes).
@@ -46,11 +49,11 @@ impl<P: crate::layers::Precision> Dqn<P> {
     /// # Errors
     /// [`InferError::NonFiniteInput`] for a NaN/∞ input, [`InferError::NonFiniteOutput`] if
     /// the pass overflowed.
-    pub fn forward(&self, k: &Kernels, x: &[f32; 14], q: &mut [f32; 3]) -> Result<(), InferError> {
+    pub fn forward(&self, k: &Kernels, x: &[f32; STRATEGIC_INPUT], q: &mut [f32; 3]) -> Result<(), InferError> {
         check_input(x)?;
-        let (s_in, a_in) = x.split_at(10);
-        let s_in: &[f32; 10] = s_in.try_into().map_err(|_| InferError::Malformed)?;
-        let a_in: &[f32; 4] = a_in.try_into().map_err(|_| InferError::Malformed)?;
+        let (s_in, a_in) = x.split_at(STRATEGIC_STATS_INPUT);
+        let s_in: &[f32; STRATEGIC_STATS_INPUT] = s_in.try_into().map_err(|_| InferError::Malformed)?;
+        let a_in: &[f32; APP_INPUT] = a_in.try_into().map_err(|_| InferError::Malformed)?;
 
         let mut s1 = [0.0; 128];
         self.s1.forward(k, s_in, &mut s1);

@@ -117,16 +117,16 @@ pub fn lstm_step<P: Precision, const I: usize, const H: usize>(
 
 pub fn dqn<P: Precision>(m: &Dqn<P>, x: &[f64]) -> Vec<f64>
 where
-    P::Linear<10, 128>: ToRef,
+    P::Linear<15, 128>: ToRef,
     P::Linear<128, 64>: ToRef,
-    P::Linear<4, 32>: ToRef,
+    P::Linear<8, 32>: ToRef,
     P::Linear<96, 64>: ToRef,
     P::Linear<64, 32>: ToRef,
     P::Linear<32, 3>: ToRef,
 {
-    let s = relu(layer_norm(&m.s1_norm, &m.s1.to_ref().apply(&x[..10])));
+    let s = relu(layer_norm(&m.s1_norm, &m.s1.to_ref().apply(&x[..15])));
     let s = relu(layer_norm(&m.s2_norm, &m.s2.to_ref().apply(&s)));
-    let a = relu(layer_norm(&m.a1_norm, &m.a1.to_ref().apply(&x[10..])));
+    let a = relu(layer_norm(&m.a1_norm, &m.a1.to_ref().apply(&x[15..])));
     let cat: Vec<f64> = s.into_iter().chain(a).collect();
     let h = relu(m.h1.to_ref().apply(&cat));
     let h = relu(m.h2.to_ref().apply(&h));
@@ -135,7 +135,7 @@ where
 
 pub fn ppo<P: Precision>(m: &ActorCritic<P>, x: &[f64]) -> (Vec<f64>, f64)
 where
-    P::Linear<11, 128>: ToRef,
+    P::Linear<25, 128>: ToRef,
     P::Linear<128, 128>: ToRef,
     P::Linear<128, 64>: ToRef,
     P::Linear<64, 24>: ToRef,

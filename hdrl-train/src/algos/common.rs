@@ -6,7 +6,7 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 use burn::module::{AutodiffModule, Module, ModuleMapper, ModuleVisitor, Param};
-use burn::optim::GradientsParams;
+use burn::optim::{GradientsParams, Optimizer};
 use burn::record::{DefaultRecorder, Recorder};
 use burn::tensor::backend::{AutodiffBackend, Backend};
 use burn::tensor::{ElementConversion, Tensor};
@@ -63,6 +63,36 @@ pub fn clip_global_norm<B: AutodiffBackend, M: AutodiffModule<B>>(
         model.visit(&mut GradScale { grads, factor: max / (norm + 1e-6) });
     }
     Some(norm)
+}
+
+/// Serde: a number, or `null` (how serde_json writes NaN) read back as NaN, so a history that
+/// holds "no value yet" survives a checkpoint round trip.
+///
+/// # Errors
+/// Anything but a number or `null`.
+pub fn null_as_nan<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<f64, D::Error> {
+    Ok(<Option<f64> as serde::Deserialize>::deserialize(d)?.unwrap_or(f64::NAN))
+}
+
+/// One optimiser step on a scalar `loss`, gradients clipped to `grad_clip`; the model comes
+/// back unchanged with `None` when the loss or the gradients are not finite (the batch is
+/// skipped), else stepped with the loss value.
+pub fn finite_step<B: AutodiffBackend, M: AutodiffModule<B>, O: Optimizer<M, B>>(
+    model: M,
+    optim: &mut O,
+    loss: Tensor<B, 1>,
+    grad_clip: f64,
+    lr: f64,
+) -> (M, Option<f64>) {
+    let lv = loss.clone().into_scalar().elem::<f64>();
+    if !lv.is_finite() {
+        return (model, None);
+    }
+    let mut grads = GradientsParams::from_grads(loss.backward(), &model);
+    if clip_global_norm::<B, _>(&model, &mut grads, grad_clip).is_none() {
+        return (model, None);
+    }
+    (optim.step(lr, model, grads), Some(lv))
 }
 
 struct Collect<B: Backend> {

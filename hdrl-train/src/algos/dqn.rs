@@ -8,17 +8,16 @@ use anyhow::Result;
 use burn::module::AutodiffModule;
 use burn::nn::loss::{HuberLoss, HuberLossConfig, Reduction};
 use burn::nn::{Dropout, DropoutConfig, LayerNorm, LayerNormConfig, Linear, LinearConfig};
-use burn::optim::{AdamConfig, GradientsParams, Optimizer};
+use burn::optim::{AdamConfig, Optimizer};
 use burn::prelude::*;
 use burn::tensor::activation::relu;
 use burn::tensor::backend::AutodiffBackend;
+use hdrl_infer::features::{STRATEGIC_INPUT, STRATEGIC_STATS_INPUT};
 use hdrl_infer::models::Q_BOUND;
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 
-use super::common::{
-    clip_global_norm, derived_rng, load_checkpoint, materialize, save_checkpoint, soft_update, to_vec,
-};
+use super::common::{derived_rng, finite_step, load_checkpoint, materialize, save_checkpoint, soft_update, to_vec};
 use crate::output::progress::Progress;
 use crate::sim::env::{Env, StrategicEnv};
 
@@ -54,15 +53,19 @@ pub struct DqnConfig {
     pub warmup: usize,
     /// Environment steps per round (checkpoint, validation and history granularity).
     pub round: usize,
+    /// Regress the Q-values of all three providers on every sampled transition, not only the
+    /// one taken: the simulator knows every provider's day reward (full-information feedback).
+    /// Only with `gamma == 0` (the next state would depend on the action otherwise).
+    pub full_information: bool,
 }
 
 impl Default for DqnConfig {
     fn default() -> Self {
         Self {
             replay: 100_000,
-            batch: 64,
-            lr: 1e-4,
-            gamma: 0.99,
+            batch: 256,
+            lr: 2e-4,
+            gamma: 0.0,
             eps_start: 1.0,
             eps_end: 0.05,
             eps_decay_steps: 5_000.0,
@@ -70,9 +73,10 @@ impl Default for DqnConfig {
             grad_clip: 1.0,
             huber_delta: 1.0,
             dropout: 0.1,
-            steps: 20_000,
+            steps: 12_000,
             warmup: 500,
             round: 1_000,
+            full_information: true,
         }
     }
 }
@@ -107,11 +111,11 @@ impl<B: Backend> QNet<B> {
     /// Build with fresh weights (drawn now, from the backend seed).
     pub fn new(cfg: &DqnConfig, device: &B::Device) -> Self {
         let m = Self {
-            s1: LinearConfig::new(10, 128).init(device),
+            s1: LinearConfig::new(STRATEGIC_STATS_INPUT, 128).init(device),
             s1_norm: LayerNormConfig::new(128).init(device),
             s2: LinearConfig::new(128, 64).init(device),
             s2_norm: LayerNormConfig::new(64).init(device),
-            a1: LinearConfig::new(4, 32).init(device),
+            a1: LinearConfig::new(STRATEGIC_INPUT - STRATEGIC_STATS_INPUT, 32).init(device),
             a1_norm: LayerNormConfig::new(32).init(device),
             h1: LinearConfig::new(96, 64).init(device),
             h2: LinearConfig::new(64, 32).init(device),
@@ -123,11 +127,11 @@ impl<B: Backend> QNet<B> {
     }
 
     /// # Shapes
-    /// `x`: `[batch, 14]` (10 strategic then 4 app features) → `[batch, 3]` Q-values.
+    /// `x`: `[batch, STRATEGIC_INPUT]` (the strategic statistics, then the application facts) → `[batch, 3]` Q-values.
     pub fn forward(&self, x: Tensor<B, 2>) -> Tensor<B, 2> {
         let [b, _] = x.dims();
-        let s = x.clone().slice([0..b, 0..10]);
-        let a = x.slice([0..b, 10..14]);
+        let s = x.clone().slice([0..b, 0..STRATEGIC_STATS_INPUT]);
+        let a = x.slice([0..b, STRATEGIC_STATS_INPUT..STRATEGIC_INPUT]);
         let s = self.drop.forward(relu(self.s1_norm.forward(self.s1.forward(s)))); // [b, 128]
         let s = self.drop.forward(relu(self.s2_norm.forward(self.s2.forward(s)))); // [b, 64]
         let a = self.drop.forward(relu(self.a1_norm.forward(self.a1.forward(a)))); // [b, 32]
@@ -146,13 +150,15 @@ impl<B: Backend> QNet<B> {
 #[derive(Clone, Copy, Debug, Serialize, Deserialize)]
 pub struct Transition {
     /// State.
-    pub s: [f32; 14],
+    pub s: [f32; STRATEGIC_INPUT],
     /// Action.
     pub a: u8,
     /// Reward.
     pub r: f32,
+    /// The reward every provider would have earned (index = provider).
+    pub r_all: [f32; 3],
     /// Next state.
-    pub s2: [f32; 14],
+    pub s2: [f32; STRATEGIC_INPUT],
     /// Episode ended.
     pub done: bool,
 }
@@ -173,7 +179,8 @@ impl Replay {
 
     /// Insert, overwriting the oldest when full. Non-finite transitions never enter.
     pub fn push(&mut self, t: Transition) -> bool {
-        if !(t.r.is_finite() && t.s.iter().chain(&t.s2).all(|v| v.is_finite())) {
+        if !(t.r.is_finite() && t.r_all.iter().all(|r| r.is_finite()) && t.s.iter().chain(&t.s2).all(|v| v.is_finite()))
+        {
             return false;
         }
         if self.items.len() < self.cap {
@@ -201,11 +208,13 @@ impl Replay {
 pub struct DqnRecord {
     /// Environment steps so far.
     pub step: usize,
-    /// Mean Huber loss over the round.
+    /// Mean Huber loss over the round (NaN, `null` in JSON, when it learned nothing yet).
+    #[serde(deserialize_with = "super::common::null_as_nan")]
     pub loss: f64,
     /// Exploration rate at the end of the round.
     pub epsilon: f64,
-    /// Mean training episode return over the round.
+    /// Mean training episode return over the round (NaN when no episode ended).
+    #[serde(deserialize_with = "super::common::null_as_nan")]
     pub episodic_return: f64,
     /// Greedy mean daily reward on validation days.
     pub val_reward: f64,
@@ -236,48 +245,79 @@ pub struct Trained<B: Backend> {
     pub model: QNet<B>,
     /// The history.
     pub history: Vec<DqnRecord>,
+    /// Validation scores of rules on the same function-days as `val_reward`, by name (the
+    /// rule the DQN replaces, the hindsight best, random).
+    pub references: Vec<(String, f64)>,
 }
 
 /// Greedy action of a batch of one state on the inner model.
-fn greedy<B: Backend>(model: &QNet<B>, s: &[f32; 14], device: &B::Device) -> usize {
-    let x = Tensor::<B, 2>::from_data(TensorData::new(s.to_vec(), [1, 14]), device);
+fn greedy<B: Backend>(model: &QNet<B>, s: &[f32; STRATEGIC_INPUT], device: &B::Device) -> usize {
+    let x = Tensor::<B, 2>::from_data(TensorData::new(s.to_vec(), [1, STRATEGIC_INPUT]), device);
     let q = to_vec(model.forward(x));
     hdrl_infer::math::argmax(&q)
 }
 
-/// Greedy mean daily reward over every app and day of a validation environment.
+/// Greedy mean daily reward over every function-day with traffic of a validation
+/// environment, each function starting on AWS and following its own choices (the score of
+/// [`StrategicEnv::reward`]: mean hourly reward of the day).
 pub fn evaluate<B: Backend>(
     model: &QNet<B>,
     env: &StrategicEnv<'_>,
     tab_days: (usize, usize),
     device: &B::Device,
 ) -> f64 {
-    let mut sum = 0.0;
-    let mut n = 0usize;
-    for &app in env.apps() {
+    let (mut sum, mut n) = (0.0, 0usize);
+    for &f in env.functions() {
         let mut provider = hdrl_infer::Provider::Aws;
         for d in tab_days.0.max(1)..tab_days.1 {
-            let s = env.obs(app, d, provider);
-            let a = greedy(model, &s, device);
+            let a = greedy(model, &env.obs(f, d, provider), device);
             provider = hdrl_infer::Provider::from_index(a).unwrap_or(hdrl_infer::Provider::Aws);
-            sum += env.reward(app, d, provider) as f64;
+            if env.active(f, d) {
+                sum += env.reward(f, d, provider) as f64;
+                n += 1;
+            }
+        }
+    }
+    if n == 0 { 0.0 } else { sum / n as f64 }
+}
+
+/// The mean daily reward of `pick(rewards of AWS, Azure, GCP)` on the same function-days as
+/// [`evaluate`]: the mean for a uniformly random choice, the maximum for the hindsight best.
+pub fn evaluate_rule(env: &StrategicEnv<'_>, days: (usize, usize), pick: impl Fn([f64; 3]) -> f64) -> f64 {
+    let (mut sum, mut n) = (0.0, 0usize);
+    for &f in env.functions() {
+        for d in (days.0.max(1)..days.1).filter(|&d| env.active(f, d)) {
+            sum += pick(hdrl_infer::Provider::ALL.map(|p| env.reward(f, d, p) as f64));
             n += 1;
         }
     }
     if n == 0 { 0.0 } else { sum / n as f64 }
 }
 
-/// The expected mean daily reward of a uniformly random provider choice on the same
-/// validation app-days as [`evaluate`].
-pub fn evaluate_random(env: &StrategicEnv<'_>, days: (usize, usize)) -> f64 {
+/// The mean daily reward on `val`'s function-days of the rule the DQN replaces: each function
+/// on the provider with the best mean daily reward over the days of `train` (where it had no
+/// traffic then, AWS).
+pub fn evaluate_train_best(train: &StrategicEnv<'_>, val: &StrategicEnv<'_>) -> f64 {
+    let (lo, hi) = train.days();
     let (mut sum, mut n) = (0.0, 0usize);
-    for &app in env.apps() {
-        for d in days.0.max(1)..days.1 {
-            sum += hdrl_infer::Provider::ALL.iter().map(|&p| env.reward(app, d, p) as f64).sum::<f64>() / 3.0;
+    for &f in val.functions() {
+        let totals = hdrl_infer::Provider::ALL
+            .map(|p| (lo..hi).filter(|&d| train.active(f, d)).map(|d| train.reward(f, d, p) as f64).sum::<f64>());
+        let best = hdrl_infer::Provider::from_index(hdrl_infer::math::argmax(&totals.map(|t| t as f32)))
+            .unwrap_or(hdrl_infer::Provider::Aws);
+        let (vlo, vhi) = val.days();
+        for d in (vlo..vhi).filter(|&d| val.active(f, d)) {
+            sum += val.reward(f, d, best) as f64;
             n += 1;
         }
     }
     if n == 0 { 0.0 } else { sum / n as f64 }
+}
+
+/// The expected mean daily reward of a uniformly random provider choice (see
+/// [`evaluate_rule`]).
+pub fn evaluate_random(env: &StrategicEnv<'_>, days: (usize, usize)) -> f64 {
+    evaluate_rule(env, days, |r| r.iter().sum::<f64>() / 3.0)
 }
 
 // ALGO LOGIC: one Double DQN step on a minibatch from the replay buffer.
@@ -296,11 +336,12 @@ fn learn<B: AutodiffBackend>(
 ) -> (QNet<B>, Option<f64>) {
     // Sample a minibatch.
     let n = cfg.batch;
-    let (mut xs, mut xs2, mut acts, mut rs, mut nd) = (
-        Vec::with_capacity(n * 14),
-        Vec::with_capacity(n * 14),
+    let (mut xs, mut xs2, mut acts, mut rs, mut r_all, mut nd) = (
+        Vec::with_capacity(n * STRATEGIC_INPUT),
+        Vec::with_capacity(n * STRATEGIC_INPUT),
         Vec::with_capacity(n),
         Vec::with_capacity(n),
+        Vec::with_capacity(n * 3),
         Vec::with_capacity(n),
     );
     for _ in 0..n {
@@ -309,29 +350,27 @@ fn learn<B: AutodiffBackend>(
         xs2.extend_from_slice(&t.s2);
         acts.push(t.a as i64);
         rs.push(t.r);
+        r_all.extend_from_slice(&t.r_all);
         nd.push(if t.done { 0.0f32 } else { 1.0 });
     }
-    let x = Tensor::<B, 2>::from_data(TensorData::new(xs, [n, 14]), device);
-    let x2 = Tensor::<B::InnerBackend, 2>::from_data(TensorData::new(xs2, [n, 14]), device);
-    // Double DQN: the online network picks the next action, the target network values it.
-    let a_next = model.valid().forward(x2.clone()).argmax(1); // [n, 1]
-    let q_next = target.forward(x2).gather(1, a_next); // [n, 1]
-    let r_t = Tensor::<B::InnerBackend, 2>::from_data(TensorData::new(rs, [n, 1]), device);
-    let nd_t = Tensor::<B::InnerBackend, 2>::from_data(TensorData::new(nd, [n, 1]), device);
-    let y = (r_t + nd_t * q_next.mul_scalar(cfg.gamma)).clamp(-Q_BOUND, Q_BOUND);
-    let y = Tensor::<B, 2>::from_inner(y);
-    let a_t = Tensor::<B, 2, Int>::from_data(TensorData::new(acts, [n, 1]), device);
-    let q = model.forward(x).gather(1, a_t);
-    let loss = huber.forward(q, y, Reduction::Mean);
-    let lv = loss.clone().into_scalar().elem::<f64>();
-    if !lv.is_finite() {
-        return (model, None);
-    }
-    let mut grads = GradientsParams::from_grads(loss.backward(), &model);
-    if clip_global_norm::<B, _>(&model, &mut grads, cfg.grad_clip).is_none() {
-        return (model, None);
-    }
-    (optim.step(cfg.lr, model, grads), Some(lv))
+    let x = Tensor::<B, 2>::from_data(TensorData::new(xs, [n, STRATEGIC_INPUT]), device);
+    let loss = if cfg.full_information && cfg.gamma == 0.0 {
+        // Every provider's reward is the target of its own Q-value.
+        let y = Tensor::<B, 2>::from_data(TensorData::new(r_all, [n, 3]), device);
+        huber.forward(model.forward(x), y, Reduction::Mean)
+    } else {
+        let x2 = Tensor::<B::InnerBackend, 2>::from_data(TensorData::new(xs2, [n, STRATEGIC_INPUT]), device);
+        // Double DQN: the online network picks the next action, the target network values it.
+        let a_next = model.valid().forward(x2.clone()).argmax(1); // [n, 1]
+        let q_next = target.forward(x2).gather(1, a_next); // [n, 1]
+        let r_t = Tensor::<B::InnerBackend, 2>::from_data(TensorData::new(rs, [n, 1]), device);
+        let nd_t = Tensor::<B::InnerBackend, 2>::from_data(TensorData::new(nd, [n, 1]), device);
+        let y = (r_t + nd_t * q_next.mul_scalar(cfg.gamma)).clamp(-Q_BOUND, Q_BOUND);
+        let y = Tensor::<B, 2>::from_inner(y);
+        let a_t = Tensor::<B, 2, Int>::from_data(TensorData::new(acts, [n, 1]), device);
+        huber.forward(model.forward(x).gather(1, a_t), y, Reduction::Mean)
+    };
+    finite_step(model, optim, loss, cfg.grad_clip, cfg.lr)
 }
 
 // ALGO LOGIC: one round of ε-greedy environment steps, learning from the replay buffer once
@@ -356,9 +395,10 @@ fn round<B: AutodiffBackend, O: Optimizer<QNet<B>, B>>(
     while st.step < round_end {
         let eps = cfg.eps_end + (cfg.eps_start - cfg.eps_end) * (-(st.step as f64) / cfg.eps_decay_steps).exp();
         let a = if rng.random::<f64>() < eps { rng.random_range(0..3) } else { greedy(&model.valid(), &s, device) };
+        let r_all = env.rewards_now().map(|r| r.clamp(-hdrl_infer::reward::CLIP, hdrl_infer::reward::CLIP));
         let (s2, r, done) = env.step(a);
         let r = r.clamp(-hdrl_infer::reward::CLIP, hdrl_infer::reward::CLIP);
-        if !st.replay.push(Transition { s, a: a as u8, r, s2, done }) {
+        if !st.replay.push(Transition { s, a: a as u8, r, r_all, s2, done }) {
             st.nan_transitions += 1;
         }
         ep_ret += r as f64;
@@ -473,5 +513,5 @@ pub fn train<B: AutodiffBackend>(
         })?;
     }
     bar.finish();
-    Ok(Trained { model: best, history: st.history })
+    Ok(Trained { model: best, history: st.history, references: Vec::new() })
 }

@@ -8,7 +8,7 @@ use std::time::Instant;
 use anyhow::Result;
 use burn::module::AutodiffModule;
 use burn::nn::{Dropout, DropoutConfig, Linear, LinearConfig, Lstm, LstmConfig};
-use burn::optim::{AdamConfig, GradientsParams, Optimizer};
+use burn::optim::{AdamConfig, Optimizer};
 use burn::prelude::*;
 use burn::tensor::activation::{relu, softplus};
 use burn::tensor::backend::AutodiffBackend;
@@ -16,7 +16,7 @@ use hdrl_infer::features::{OPERATIONAL_FEATURES, WINDOW};
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 
-use super::common::{clip_global_norm, derived_rng, load_checkpoint, materialize, save_checkpoint, to_vec};
+use super::common::{derived_rng, finite_step, load_checkpoint, materialize, save_checkpoint, to_vec};
 use crate::data::windows::{WindowSet, WindowSource, sample};
 use crate::output::progress::Progress;
 
@@ -207,18 +207,12 @@ fn train_epoch<B: AutodiffBackend, S: WindowSource + ?Sized>(
         let x = Tensor::<B, 3>::from_data(TensorData::new(xs, [n, WINDOW, OPERATIONAL_FEATURES]), device);
         let y = Tensor::<B, 2>::from_data(TensorData::new(ys, [n, 3]), device);
         let loss = asymmetric_mse(model.forward(x), y, cfg.under_weight);
-        let lv = loss.clone().into_scalar().elem::<f64>();
-        if !lv.is_finite() {
-            *nan_skips += 1;
-            continue;
+        let (m, lv) = finite_step(model, optim, loss, cfg.grad_clip, lr);
+        model = m;
+        match lv {
+            Some(lv) => losses.push(lv),
+            None => *nan_skips += 1,
         }
-        let mut grads = GradientsParams::from_grads(loss.backward(), &model);
-        if clip_global_norm::<B, _>(&model, &mut grads, cfg.grad_clip).is_none() {
-            *nan_skips += 1;
-            continue;
-        }
-        model = optim.step(lr, model, grads);
-        losses.push(lv);
     }
     (model, losses)
 }

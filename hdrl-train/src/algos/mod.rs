@@ -2,6 +2,7 @@
 //! tactical PPO, the operational LSTM; their shared plumbing, training on a scenario, and
 //! export to hdrl-infer weight files.
 
+pub mod bc;
 pub mod common;
 pub mod dqn;
 pub mod export;

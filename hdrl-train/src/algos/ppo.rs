@@ -18,6 +18,7 @@ use rand::Rng;
 use rand::seq::SliceRandom;
 use serde::{Deserialize, Serialize};
 
+use super::bc::{BcConfig, BcRecord};
 use super::common::{clip_global_norm, derived_rng, load_checkpoint, materialize, save_checkpoint, to_vec};
 use crate::output::progress::Progress;
 use crate::sim::Placement;
@@ -25,7 +26,10 @@ use crate::sim::env::TacticalEnv;
 use crate::sim::tables::default_placement;
 
 /// Logit added to masked actions (finite, so log-softmax and entropy stay finite).
-const MASKED: f32 = -1e9;
+pub const MASKED: f32 = -1e9;
+
+/// Width of the actor-critic's input: hdrl-infer's encoded tactical observation.
+pub use hdrl_infer::features::TACTICAL_INPUT;
 
 /// PPO hyper-parameters (defaults from the research; all overridable from a config file).
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -57,6 +61,11 @@ pub struct PpoConfig {
     pub updates: usize,
     /// Function-days used for validation after each update (0 = all).
     pub val_pairs: usize,
+    /// Behaviour cloning of `expected_best` before the first update (`epochs: 0` disables it).
+    pub bc: BcConfig,
+    /// Updates at the start that train only the critic (the policy is left as cloned, so its
+    /// first policy-gradient steps see advantages from a critic that knows it).
+    pub critic_warmup: usize,
 }
 
 impl Default for PpoConfig {
@@ -66,15 +75,17 @@ impl Default for PpoConfig {
             n_envs: 32,
             epochs: 10,
             minibatch: 64,
-            lr: 3e-4,
-            gamma: 0.99,
-            lambda: 0.95,
-            clip: 0.2,
+            lr: 3e-5,
+            gamma: 0.5,
+            lambda: 0.8,
+            clip: 0.1,
             vf_coef: 0.5,
-            ent_coef: 0.01,
+            ent_coef: 0.0,
             grad_clip: 0.5,
-            updates: 120,
+            updates: 30,
             val_pairs: 300,
+            bc: BcConfig::default(),
+            critic_warmup: 5,
         }
     }
 }
@@ -108,7 +119,7 @@ impl<B: Backend> ActorCriticNet<B> {
     /// Build with fresh weights (drawn now, from the backend seed).
     pub fn new(device: &B::Device) -> Self {
         let m = Self {
-            t1: LinearConfig::new(11, 128).init(device),
+            t1: LinearConfig::new(TACTICAL_INPUT, 128).init(device),
             t1_norm: LayerNormConfig::new(128).init(device),
             t2: LinearConfig::new(128, 128).init(device),
             t2_norm: LayerNormConfig::new(128).init(device),
@@ -123,14 +134,17 @@ impl<B: Backend> ActorCriticNet<B> {
     }
 
     /// # Shapes
-    /// `x`: `[batch, 11]` → (logits `[batch, 24]`, value `[batch, 1]`).
+    /// `x`: `[batch, TACTICAL_INPUT]` → (logits `[batch, 24]`, value `[batch, 1]`).
     pub fn forward(&self, x: Tensor<B, 2>) -> (Tensor<B, 2>, Tensor<B, 2>) {
         let t = relu(self.t1_norm.forward(self.t1.forward(x)));
         let t = relu(self.t2_norm.forward(self.t2.forward(t))); // [b, 128]
         let a = relu(self.a1.forward(t.clone()));
         let a = relu(self.a2.forward(a));
         let logits = self.a3.forward(a);
-        let v = self.c2.forward(relu(self.c1.forward(t)));
+        // The critic reads the trunk without training it: value-loss gradients stop here, so
+        // fitting values never moves the policy's features (a cloned policy stays cloned
+        // until the policy gradient moves it).
+        let v = self.c2.forward(relu(self.c1.forward(t.detach())));
         (logits, v)
     }
 }
@@ -138,7 +152,7 @@ impl<B: Backend> ActorCriticNet<B> {
 /// One history record (JSON).
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct PpoRecord {
-    /// Update index (1-based).
+    /// Update index (1-based; 0 is the network before the first update, after any warm start).
     pub update: usize,
     /// Environment steps so far.
     pub steps: usize,
@@ -181,6 +195,11 @@ pub struct Trained<B: Backend> {
     pub model: ActorCriticNet<B>,
     /// The history.
     pub history: Vec<PpoRecord>,
+    /// The behaviour-cloning epochs before update 1 (empty when resumed or disabled).
+    pub cloning: Vec<BcRecord>,
+    /// Validation scores of rules on the same function-days as `val_reward`, by name (the
+    /// teacher, expected_best within the provider, and random).
+    pub references: Vec<(String, f64)>,
 }
 
 fn mask_add(masks: &[[bool; TACTICAL_ACTIONS]]) -> Vec<f32> {
@@ -205,10 +224,10 @@ pub fn evaluate<B: Backend>(
     let mut prev: Vec<Placement> = chosen.iter().map(|&(f, _, p)| default_placement(&env.profile(f), p)).collect();
     let mut sum = 0.0;
     for hour in 0..24 {
-        let (obs, masks): (Vec<[f32; 11]>, Vec<[bool; TACTICAL_ACTIONS]>) =
+        let (obs, masks): (Vec<[f32; TACTICAL_INPUT]>, Vec<[bool; TACTICAL_ACTIONS]>) =
             chosen.iter().zip(&prev).map(|(&(f, d, p), pl)| env.observe(f, d * 24 + hour, p, *pl)).unzip();
         let n = obs.len();
-        let x = Tensor::<B, 2>::from_data(TensorData::new(obs.concat(), [n, 11]), device);
+        let x = Tensor::<B, 2>::from_data(TensorData::new(obs.concat(), [n, TACTICAL_INPUT]), device);
         let m = Tensor::<B, 2>::from_data(TensorData::new(mask_add(&masks), [n, TACTICAL_ACTIONS]), device);
         let (logits, _) = model.forward(x);
         let a = to_vec(logits + m);
@@ -320,7 +339,7 @@ fn rollout<B: Backend>(
     let (mut obs, mut masks) = env.observe_all();
     let cap = t_steps * n_envs;
     let mut r = Rollout {
-        obs: Vec::with_capacity(cap * 11),
+        obs: Vec::with_capacity(cap * TACTICAL_INPUT),
         mask: Vec::with_capacity(cap * TACTICAL_ACTIONS),
         act: Vec::with_capacity(cap),
         logp: Vec::with_capacity(cap),
@@ -330,7 +349,7 @@ fn rollout<B: Backend>(
         last_v: Vec::new(),
     };
     for _ in 0..t_steps {
-        let x = Tensor::<B, 2>::from_data(TensorData::new(obs.concat(), [n_envs, 11]), device);
+        let x = Tensor::<B, 2>::from_data(TensorData::new(obs.concat(), [n_envs, TACTICAL_INPUT]), device);
         let madd = mask_add(&masks);
         let m = Tensor::<B, 2>::from_data(TensorData::new(madd.clone(), [n_envs, TACTICAL_ACTIONS]), device);
         let (logits, v) = inner.forward(x);
@@ -353,7 +372,7 @@ fn rollout<B: Backend>(
         obs = step.obs;
         masks = step.mask;
     }
-    let x = Tensor::<B, 2>::from_data(TensorData::new(obs.concat(), [n_envs, 11]), device);
+    let x = Tensor::<B, 2>::from_data(TensorData::new(obs.concat(), [n_envs, TACTICAL_INPUT]), device);
     r.last_v = to_vec(inner.forward(x).1);
     r
 }
@@ -378,6 +397,7 @@ fn optimise<B: AutodiffBackend>(
     adv: &[f32],
     ret: &[f32],
     cfg: &PpoConfig,
+    policy: bool,
     rng: &mut impl Rng,
     nan_skips: &mut usize,
     device: &B::Device,
@@ -388,7 +408,8 @@ fn optimise<B: AutodiffBackend>(
         idx.shuffle(rng);
         for mb in idx.chunks(cfg.minibatch.max(2)) {
             let n = mb.len();
-            let xs: Vec<f32> = mb.iter().flat_map(|&k| r.obs[k * 11..(k + 1) * 11].iter().copied()).collect();
+            let xs: Vec<f32> =
+                mb.iter().flat_map(|&k| r.obs[k * TACTICAL_INPUT..(k + 1) * TACTICAL_INPUT].iter().copied()).collect();
             let ms: Vec<f32> = mb
                 .iter()
                 .flat_map(|&k| r.mask[k * TACTICAL_ACTIONS..(k + 1) * TACTICAL_ACTIONS].iter().copied())
@@ -402,7 +423,7 @@ fn optimise<B: AutodiffBackend>(
                 *v = (*v - mean) / (std + 1e-8);
             }
             let rt: Vec<f32> = mb.iter().map(|&k| ret[k]).collect();
-            let x = Tensor::<B, 2>::from_data(TensorData::new(xs, [n, 11]), device);
+            let x = Tensor::<B, 2>::from_data(TensorData::new(xs, [n, TACTICAL_INPUT]), device);
             let m = Tensor::<B, 2>::from_data(TensorData::new(ms, [n, TACTICAL_ACTIONS]), device);
             let a = Tensor::<B, 2, Int>::from_data(TensorData::new(a, [n, 1]), device);
             let old = Tensor::<B, 2>::from_data(TensorData::new(old, [n, 1]), device);
@@ -417,8 +438,12 @@ fn optimise<B: AutodiffBackend>(
             let pg_loss = -clipped_surrogate(ratio.clone(), ad, cfg.clip).mean();
             let v_loss = (v - rt).square().mean().mul_scalar(0.5);
             let entropy = -(logp_all.clone().exp() * logp_all).sum_dim(1).mean();
-            let loss =
-                pg_loss.clone() + v_loss.clone().mul_scalar(cfg.vf_coef) - entropy.clone().mul_scalar(cfg.ent_coef);
+            // A critic-only update weighs the policy terms by zero rather than leaving them out:
+            // every tracked tensor must reach `backward`, or burn's autodiff graph keeps it alive
+            // and each later step gets slower.
+            let w = if policy { 1.0 } else { 0.0 };
+            let loss = pg_loss.clone().mul_scalar(w) + v_loss.clone().mul_scalar(cfg.vf_coef)
+                - entropy.clone().mul_scalar(cfg.ent_coef * w);
             let lv = loss.clone().into_scalar().elem::<f64>();
             if !lv.is_finite() {
                 *nan_skips += 1;
@@ -443,7 +468,9 @@ fn optimise<B: AutodiffBackend>(
     (model, l)
 }
 
-/// Train. `ckpt` holds the resumable checkpoint; an existing one is resumed.
+/// Train. `ckpt` holds the resumable checkpoint; an existing one is resumed. A fresh run
+/// first passes the new network through `warm_start` (behaviour cloning, or nothing) and
+/// records its validation reward as update 0.
 #[allow(clippy::too_many_arguments)]
 pub fn train<B: AutodiffBackend>(
     cfg: &PpoConfig,
@@ -453,6 +480,7 @@ pub fn train<B: AutodiffBackend>(
     device: &B::Device,
     ckpt: &Path,
     progress: &Progress,
+    warm_start: impl FnOnce(ActorCriticNet<B>) -> Result<ActorCriticNet<B>>,
 ) -> Result<Trained<B::InnerBackend>> {
     // TRY NOT TO MODIFY: seeding and setup.
     B::seed(device, seed);
@@ -465,6 +493,11 @@ pub fn train<B: AutodiffBackend>(
         optim = o;
         st = s;
         progress.println(format!("ppo: resumed from {} at update {}", ckpt.display(), st.update));
+    } else {
+        model = warm_start(model)?;
+        let val = evaluate(&model.valid(), val_env, cfg.val_pairs, device);
+        st.best_val = val;
+        st.history.push(PpoRecord { val_reward: val, ..PpoRecord::default() });
     }
     let mut best = if ckpt.join("best.mpk").exists() {
         model.valid().load_file(ckpt.join("best"), &burn::record::DefaultRecorder::new(), device)?
@@ -486,7 +519,8 @@ pub fn train<B: AutodiffBackend>(
         // ALGO LOGIC: generalised advantage estimation.
         let adv = gae(&r.rew, &r.val, &r.done, &r.last_v, n_envs, cfg.gamma, cfg.lambda);
         let ret: Vec<f32> = adv.iter().zip(&r.val).map(|(a, v)| a + v).collect();
-        let (m, l) = optimise(model, &mut optim, &r, &adv, &ret, cfg, &mut rng, &mut st.nan_skips, device);
+        let policy = st.update >= cfg.critic_warmup;
+        let (m, l) = optimise(model, &mut optim, &r, &adv, &ret, cfg, policy, &mut rng, &mut st.nan_skips, device);
         model = m;
         st.update += 1;
         let val = evaluate(&model.valid(), val_env, cfg.val_pairs, device);
@@ -520,5 +554,5 @@ pub fn train<B: AutodiffBackend>(
         })?;
     }
     bar.finish();
-    Ok(Trained { model: best, history: st.history })
+    Ok(Trained { model: best, history: st.history, cloning: Vec::new(), references: Vec::new() })
 }

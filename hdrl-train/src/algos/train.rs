@@ -6,6 +6,7 @@ use std::path::Path;
 use anyhow::Result;
 use burn::tensor::backend::AutodiffBackend;
 
+use crate::algos::bc;
 use crate::algos::dqn::{self, DqnConfig};
 use crate::algos::lstm::{self, ForecastConfig};
 use crate::algos::ppo::{self, PpoConfig};
@@ -14,6 +15,7 @@ use crate::data::workload::DAY_S;
 use crate::output::progress::Progress;
 use crate::sim::Scenario;
 use crate::sim::env::{StrategicEnv, TacticalEnv};
+use crate::sim::estimates::Estimates;
 
 /// Train the strategic DQN; checkpoints under `dir/dqn`.
 ///
@@ -27,12 +29,26 @@ pub fn train_dqn<B: AutodiffBackend>(
     dir: &Path,
     p: &Progress,
 ) -> Result<dqn::Trained<B::InnerBackend>> {
-    let mut env = StrategicEnv::new(&d.sim, &d.tab, d.enc, d.split.train, seed ^ 1);
-    let val = StrategicEnv::new(&d.sim, &d.tab, d.enc, d.split.val, seed ^ 2);
-    dqn::train::<B>(cfg, &mut env, &val, d.split.val, seed, device, &dir.join("dqn"), p)
+    // Days are scored as the hierarchy plays them: the tactical layer re-plans region and tier
+    // hourly within the chosen provider (here as well as the training-day estimates can).
+    let planned = Estimates::new(&d.sim, &d.tab, &d.hourly, d.train_hours()).planned_day_rewards(&d.sim, &d.tab);
+    let mut env = StrategicEnv::new(&d.sim, &d.tab, d.enc, d.split.train, seed ^ 1).with_day_rewards(planned.clone());
+    let val = StrategicEnv::new(&d.sim, &d.tab, d.enc, d.split.val, seed ^ 2).with_day_rewards(planned);
+    let mut t = dqn::train::<B>(cfg, &mut env, &val, d.split.val, seed, device, &dir.join("dqn"), p)?;
+    t.references = vec![
+        ("rule: train-best provider".into(), dqn::evaluate_train_best(&env, &val)),
+        (
+            "hindsight best provider".into(),
+            dqn::evaluate_rule(&val, d.split.val, |r| r.iter().copied().fold(f64::MIN, f64::max)),
+        ),
+        ("random".into(), dqn::evaluate_random(&val, d.split.val)),
+    ];
+    Ok(t)
 }
 
-/// Train the tactical PPO; checkpoints under `dir/ppo`.
+/// Train the tactical PPO; checkpoints under `dir/ppo`. A fresh run starts from the actor
+/// cloned from `expected_best` on the train days (`cfg.bc`; held-out accuracy on the validation
+/// days), which PPO then fine-tunes.
 ///
 /// # Errors
 /// Checkpoint I/O.
@@ -46,7 +62,30 @@ pub fn train_ppo<B: AutodiffBackend>(
 ) -> Result<ppo::Trained<B::InnerBackend>> {
     let mut env = TacticalEnv::new(&d.sim, &d.tab, d.enc, d.split.train, cfg.n_envs, seed ^ 3);
     let val = TacticalEnv::new(&d.sim, &d.tab, d.enc, d.split.val, 1, seed ^ 4);
-    ppo::train::<B>(cfg, &mut env, &val, seed, device, &dir.join("ppo"), p)
+    let est = Estimates::new(&d.sim, &d.tab, &d.hourly, d.train_hours());
+    let mut cloning = Vec::new();
+    let warm = |model| {
+        if cfg.bc.epochs == 0 {
+            return Ok(model);
+        }
+        let train = bc::teacher_samples(d, &TacticalEnv::new(&d.sim, &d.tab, d.enc, d.split.train, 1, 0), &est);
+        let held_out = bc::teacher_samples(d, &val, &est);
+        p.println(format!(
+            "ppo: cloning expected_best from {} train samples ({} held out)",
+            train.len(),
+            held_out.len()
+        ));
+        let (model, history) = bc::train(model, &train, &held_out, &cfg.bc, seed, device, p)?;
+        cloning = history;
+        Ok(model)
+    };
+    let mut t = ppo::train::<B>(cfg, &mut env, &val, seed, device, &dir.join("ppo"), p, warm)?;
+    t.cloning = cloning;
+    t.references = vec![
+        ("rule: expected_best".into(), bc::teacher_reward(d, &val, &est, cfg.val_pairs)),
+        ("random".into(), ppo::evaluate_random(&val, cfg.val_pairs)),
+    ];
+    Ok(t)
 }
 
 /// Train the LSTM on the run's trace (15-s steps); checkpoints under `dir/lstm`.

@@ -58,6 +58,8 @@ impl RunConfig {
         c.dqn.eps_decay_steps = 200.0;
         c.ppo.updates = 4;
         c.ppo.rollout = 512;
+        c.ppo.critic_warmup = 1;
+        c.ppo.bc.epochs = 2;
         c.ppo.epochs = 3;
         c.ppo.val_pairs = 60;
         c.lstm.max_epochs = 3;

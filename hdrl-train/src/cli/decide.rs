@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use anyhow::{Context, Result};
-use hdrl_infer::{AppContext, Decision, Observation, OperationalStep, StrategicObs, TacticalObs};
+use hdrl_infer::{AppContext, CarbonObs, Decision, Observation, OperationalStep, StrategicObs, TacticalObs};
 use serde::{Deserialize, Serialize};
 
 use crate::cli::eval_forecast::load_any;
@@ -53,8 +53,6 @@ pub struct ObservationJson {
     pub strategic_latency_p95_ms: f32,
     /// Latency p99, ms.
     pub strategic_latency_p99_ms: f32,
-    /// Grid carbon intensity, gCO2e/kWh.
-    pub strategic_carbon_g_per_kwh: f32,
     /// Invocations per day.
     pub strategic_daily_invocations: f32,
     /// Coefficient of variation of daily invocations.
@@ -71,6 +69,8 @@ pub struct ObservationJson {
     pub app_home_region: u8,
     /// SLA, ms.
     pub app_sla_ms: f32,
+    /// CPU-bound share of the execution, 0–1.
+    pub app_cpu_share: f32,
     /// Last-hour p95 latency, ms.
     pub tactical_latency_ms: f32,
     /// Last-hour cost, USD per million invocations.
@@ -85,6 +85,10 @@ pub struct ObservationJson {
     pub tactical_queue_depth: f32,
     /// Last-hour cold-start fraction.
     pub tactical_cold_start_prob: f32,
+    /// Distance rank of the region the function ran in (0 = home).
+    pub tactical_region_rank: u8,
+    /// Memory tier index it ran on (0 = 128 MB … 5 = 3008 MB).
+    pub tactical_memory_tier: u8,
     /// The latest step: requests per second.
     pub step_request_rate: f32,
     /// The latest step: memory in use, MB.
@@ -95,6 +99,10 @@ pub struct ObservationJson {
     pub step_queue_depth: f32,
     /// The latest step: hour of day, UTC.
     pub step_hour_of_day: f32,
+    /// This hour's grid carbon intensity, gCO2e/kWh, `[provider][region slot]`.
+    pub carbon_now_g_per_kwh: [[f32; 4]; 3],
+    /// The past 24 hours' mean intensity, same layout.
+    pub carbon_past_day_g_per_kwh: [[f32; 4]; 3],
     /// Earlier steps, oldest first.
     pub history: Vec<StepJson>,
 }
@@ -109,7 +117,6 @@ impl ObservationJson {
                 latency_p50_ms: self.strategic_latency_p50_ms,
                 latency_p95_ms: self.strategic_latency_p95_ms,
                 latency_p99_ms: self.strategic_latency_p99_ms,
-                carbon_g_per_kwh: self.strategic_carbon_g_per_kwh,
                 daily_invocations: self.strategic_daily_invocations,
                 daily_invocations_cv: self.strategic_daily_invocations_cv,
                 peak_to_mean: self.strategic_peak_to_mean,
@@ -120,6 +127,7 @@ impl ObservationJson {
                 memory_need_mb: self.app_memory_need_mb,
                 home_region: self.app_home_region,
                 sla_ms: self.app_sla_ms,
+                cpu_share: self.app_cpu_share,
             },
             tactical: TacticalObs {
                 latency_ms: self.tactical_latency_ms,
@@ -129,7 +137,10 @@ impl ObservationJson {
                 cpu_util: self.tactical_cpu_util,
                 queue_depth: self.tactical_queue_depth,
                 cold_start_prob: self.tactical_cold_start_prob,
+                region_rank: self.tactical_region_rank,
+                memory_tier: self.tactical_memory_tier,
             },
+            carbon: CarbonObs { now: self.carbon_now_g_per_kwh, past_day: self.carbon_past_day_g_per_kwh },
             step: StepJson {
                 step_request_rate: self.step_request_rate,
                 step_memory_used_mb: self.step_memory_used_mb,

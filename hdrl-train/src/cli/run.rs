@@ -55,6 +55,9 @@ impl<B: Backend> Trained<B> {
             ppo: &self.ppo.history,
             lstm: &self.lstm.history,
             lstm_minutes: &self.lstm_minutes.history,
+            dqn_references: &self.dqn.references,
+            ppo_references: &self.ppo.references,
+            ppo_cloning: &self.ppo.cloning,
         }
     }
 }
@@ -83,6 +86,7 @@ fn train_all<B: AutodiffBackend>(
     clock.stage("train_dqn");
     let ppo = train::train_ppo::<B>(sc, &cfg.ppo, seed, device, &ck, p)?;
     write_json(&dir.join("history_ppo.json"), &ppo.history)?;
+    write_json(&dir.join("history_ppo_cloning.json"), &ppo.cloning)?;
     clock.stage("train_ppo");
     let lstm = train::train_lstm::<B>(sc, &cfg.lstm, seed, device, &ck, p)?;
     write_json(&dir.join("history_lstm.json"), &lstm.history)?;

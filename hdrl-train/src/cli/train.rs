@@ -62,6 +62,16 @@ fn write_one(dir: &std::path::Path, ex: &Exported, info: &ProvenanceInfo) -> Res
     Ok(())
 }
 
+/// Print a learner's last validation score beside the rules' scores on the same days.
+fn say_validation(name: &str, last: Option<f64>, refs: &[(String, f64)]) {
+    if let Some(v) = last {
+        eprintln!("{name}: validation reward {v:.4} (last update)");
+    }
+    for (k, v) in refs {
+        eprintln!("{name}: validation reward {v:.4} ({k})");
+    }
+}
+
 /// Train one learner.
 ///
 /// # Errors
@@ -99,11 +109,14 @@ pub fn train<B: AutodiffBackend>(a: &TrainArgs, device: &B::Device) -> Result<()
         Which::Dqn => {
             let t = train::train_dqn::<B>(&d, &a.cfg.dqn, seed, device, &ck, &p)?;
             write_json(&a.out.join("history_dqn.json"), &t.history)?;
+            say_validation("dqn", t.history.last().map(|r| r.val_reward), &t.references);
             export::hierarchy(Some(export::dqn(&t.model)?), None, None, d.enc)
         }
         Which::Ppo => {
             let t = train::train_ppo::<B>(&d, &a.cfg.ppo, seed, device, &ck, &p)?;
             write_json(&a.out.join("history_ppo.json"), &t.history)?;
+            write_json(&a.out.join("history_ppo_cloning.json"), &t.cloning)?;
+            say_validation("ppo", t.history.last().map(|r| r.val_reward), &t.references);
             export::hierarchy(None, Some(export::ppo(&t.model)?), None, d.enc)
         }
         Which::Lstm { .. } => {

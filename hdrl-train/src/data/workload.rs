@@ -79,6 +79,7 @@ impl Profile {
             memory_need_mb: self.memory_need_mb,
             home_region: self.home_region,
             sla_ms: self.sla_ms,
+            cpu_share: self.cpu_frac,
         }
     }
 }

@@ -15,10 +15,9 @@ use crate::sim::Placement;
 use crate::sim::tables::default_placement;
 
 impl EvalCtx<'_> {
-    /// The hierarchy's placements: the DQN picks each app's provider per day (from the
+    /// The hierarchy's placements: the DQN picks each function's provider per day (from the
     /// validation days on, so the first test day has a history), the PPO (when `tactical`)
-    /// each function's region and tier per hour; otherwise home region and smallest fitting
-    /// tier.
+    /// its region and tier per hour; otherwise home region and the default tier.
     ///
     /// # Errors
     /// A model error (missing model, non-finite output).
@@ -30,29 +29,27 @@ impl EvalCtx<'_> {
     ) -> Result<Schedule> {
         let tab = self.tab;
         let days = self.hours.1.div_ceil(24);
-        let mut prov = vec![vec![Provider::Aws; days]; tab.app_funcs.len()];
-        for (app, row) in prov.iter_mut().enumerate() {
-            let ctx = tab.app_context(app);
-            let mut p = Provider::Aws;
-            for (d, slot) in row.iter_mut().enumerate().take(days).skip(start_day.max(1)) {
-                let s = tab.strategic_obs(self.sim, app, d, p);
-                p = h.choose_provider(&s, &ctx).map_err(|e| anyhow::anyhow!("DQN: {e}"))?.0;
-                *slot = p;
-            }
-        }
         let mut out = Vec::with_capacity(tab.profiles.len());
         for (f, prof) in tab.profiles.iter().enumerate() {
-            let app = prof.app as usize;
-            let mut prev = default_placement(prof, prov[app][self.hours.0 / 24]);
+            let app = prof.app_context();
+            let mut prov = vec![Provider::Aws; days];
+            let mut p = Provider::Aws;
+            for (d, slot) in prov.iter_mut().enumerate().take(days).skip(start_day.max(1)) {
+                let (s, c) = (tab.strategic_obs(f, d, p), tab.carbon_obs(self.sim, d * 24));
+                p = h.choose_provider(&s, &app, &c).map_err(|e| anyhow::anyhow!("DQN: {e}"))?.0;
+                *slot = p;
+            }
+            let mut prev = default_placement(prof, prov[self.hours.0 / 24]);
             let mut row = Vec::with_capacity(self.hours.1 - self.hours.0);
             for hr in self.hours.0..self.hours.1 {
-                let p = prov[app][hr / 24];
+                let p = prov[hr / 24];
                 let pl = if tactical {
                     let obs = tab.tactical_obs(self.sim, f, hr - 1, prev);
-                    let trend = tab.strategic_obs(self.sim, app, hr / 24, p).volume_trend;
-                    let ctx = TacticalContext { provider: p, volume_trend: trend, sla_ms: prof.sla_ms };
-                    let c =
-                        h.choose_placement(&obs, &ctx, &prof.app_context()).map_err(|e| anyhow::anyhow!("PPO: {e}"))?;
+                    let trend = tab.strategic_obs(f, hr / 24, p).volume_trend;
+                    let ctx = TacticalContext { provider: p, volume_trend: trend };
+                    let c = h
+                        .choose_placement(&obs, &ctx, &app, &tab.carbon_obs(self.sim, hr))
+                        .map_err(|e| anyhow::anyhow!("PPO: {e}"))?;
                     Placement::new(p, c.region as usize, c.memory_tier as usize)
                 } else {
                     default_placement(prof, p)
@@ -133,8 +130,8 @@ impl EvalCtx<'_> {
     }
 
     /// Top-action agreement of two hierarchies (f32 and int8) on the test days' inputs:
-    /// DQN over every app-day, PPO over every function-hour with traffic (both given the
-    /// f32 schedule's context).
+    /// DQN over every function-day with traffic (every provider context), PPO over every
+    /// function-hour with traffic (both given the f32 schedule's context).
     ///
     /// # Errors
     /// A model error.
@@ -146,13 +143,17 @@ impl EvalCtx<'_> {
     ) -> Result<(f64, f64)> {
         let tab = self.tab;
         let (mut same, mut n) = (0usize, 0usize);
-        for app in 0..tab.app_funcs.len() {
-            let ctx = tab.app_context(app);
+        for (f, prof) in tab.profiles.iter().enumerate() {
+            let app = prof.app_context();
             for d in self.hours.0 / 24..self.hours.1.div_ceil(24) {
+                if tab.day[f][d][0].totals.n == 0 {
+                    continue;
+                }
+                let c = tab.carbon_obs(self.sim, d * 24);
                 for p in Provider::ALL {
-                    let s = tab.strategic_obs(self.sim, app, d, p);
-                    let (pa, _) = a.choose_provider(&s, &ctx).map_err(|e| anyhow::anyhow!("{e}"))?;
-                    let (pb, _) = b.choose_provider(&s, &ctx).map_err(|e| anyhow::anyhow!("{e}"))?;
+                    let s = tab.strategic_obs(f, d, p);
+                    let (pa, _) = a.choose_provider(&s, &app, &c).map_err(|e| anyhow::anyhow!("{e}"))?;
+                    let (pb, _) = b.choose_provider(&s, &app, &c).map_err(|e| anyhow::anyhow!("{e}"))?;
                     same += (pa == pb) as usize;
                     n += 1;
                 }
@@ -161,17 +162,17 @@ impl EvalCtx<'_> {
         let dqn = same as f64 / n.max(1) as f64;
         let (mut same, mut n) = (0usize, 0usize);
         for (f, row) in sched.iter().enumerate() {
-            let prof = &tab.profiles[f];
+            let app = tab.profiles[f].app_context();
             for (k, hr) in (self.hours.0..self.hours.1).enumerate() {
                 if tab.hour[f][hr].n == 0 {
                     continue;
                 }
                 let prev = if k == 0 { row[0] } else { row[k - 1] };
                 let obs = tab.tactical_obs(self.sim, f, hr - 1, prev);
-                let ctx = TacticalContext { provider: row[k].provider, volume_trend: 0.0, sla_ms: prof.sla_ms };
-                let app = prof.app_context();
-                let ca = a.choose_placement(&obs, &ctx, &app).map_err(|e| anyhow::anyhow!("{e}"))?;
-                let cb = b.choose_placement(&obs, &ctx, &app).map_err(|e| anyhow::anyhow!("{e}"))?;
+                let ctx = TacticalContext { provider: row[k].provider, volume_trend: 0.0 };
+                let c = tab.carbon_obs(self.sim, hr);
+                let ca = a.choose_placement(&obs, &ctx, &app, &c).map_err(|e| anyhow::anyhow!("{e}"))?;
+                let cb = b.choose_placement(&obs, &ctx, &app, &c).map_err(|e| anyhow::anyhow!("{e}"))?;
                 same += (ca.action == cb.action) as usize;
                 n += 1;
             }

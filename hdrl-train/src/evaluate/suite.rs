@@ -10,12 +10,12 @@ use hdrl_infer::{F32, Hierarchy, I8, Window};
 
 use crate::data::windows::{EncodedSeries, MinuteWindows};
 use crate::data::workload::DAY_S;
-use crate::evaluate::baselines::estimates::Estimates;
 use crate::evaluate::baselines::keep_alive::hybrid_histogram;
 use crate::evaluate::baselines::placement::{self as baselines, Schedule};
 use crate::evaluate::forecast::{ForecastMetrics, eval_minutes};
 use crate::evaluate::simulate::{EvalCtx, KeepAlivePolicy, PolicyResult};
 use crate::output::progress::{Progress, StageClock};
+use crate::sim::estimates::Estimates;
 use crate::sim::{Placement, Scenario};
 
 /// The placement baselines, in report order: the hindsight oracles, the careful engineer's

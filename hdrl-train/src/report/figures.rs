@@ -23,6 +23,16 @@ fn h<'a>(r: &SeedRun<'a>) -> Records<'a> {
     r.hist.as_ref().map(|h| (h.dqn, h.ppo, h.lstm, h.lstm_minutes)).unwrap_or_default()
 }
 
+/// `lines` plus each reference rule as a flat line across their x range.
+fn with_refs<'b>(mut lines: Vec<Line<'b>>, refs: &'b [(String, f64)]) -> Vec<Line<'b>> {
+    let xs = lines.iter().flat_map(|l| l.points.iter().map(|p| p.0));
+    let (lo, hi) = xs.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), x| (a.min(x), b.max(x)));
+    if lo <= hi {
+        lines.extend(refs.iter().map(|(k, v)| Line { label: k, points: vec![(lo, *v), (hi, *v)] }));
+    }
+    lines
+}
+
 /// `training_curves.png`: validation reward, loss and entropy of every learner, one line per
 /// training seed.
 fn training_curves(out: &Path, runs: &[SeedRun<'_>]) -> Result<()> {
@@ -34,12 +44,16 @@ fn training_curves(out: &Path, runs: &[SeedRun<'_>]) -> Result<()> {
     let per_seed = |f: &dyn Fn(&SeedRun<'_>) -> Vec<(f64, f64)>| -> Vec<Line<'_>> {
         seeds.iter().map(|(label, r)| Line { label, points: f(r) }).collect()
     };
+    let first = seeds[0].1.hist.as_ref();
     let panels = vec![
         Panel {
             title: "DQN: validation reward per day",
             x: "environment steps",
             y: "mean daily reward",
-            lines: per_seed(&|r| h(r).0.iter().map(|x| (x.step as f64, x.val_reward)).collect()),
+            lines: with_refs(
+                per_seed(&|r| h(r).0.iter().map(|x| (x.step as f64, x.val_reward)).collect()),
+                first.map(|h| h.dqn_references).unwrap_or_default(),
+            ),
         },
         Panel {
             title: "DQN: Huber loss",
@@ -51,7 +65,10 @@ fn training_curves(out: &Path, runs: &[SeedRun<'_>]) -> Result<()> {
             title: "PPO: validation reward per hour (greedy)",
             x: "update",
             y: "mean hourly reward",
-            lines: per_seed(&|r| h(r).1.iter().map(|x| (x.update as f64, x.val_reward)).collect()),
+            lines: with_refs(
+                per_seed(&|r| h(r).1.iter().map(|x| (x.update as f64, x.val_reward)).collect()),
+                first.map(|h| h.ppo_references).unwrap_or_default(),
+            ),
         },
         Panel {
             title: "PPO: policy entropy",

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use hdrl_infer::RewardBounds;
 use serde::Serialize;
 
+use crate::algos::bc::BcRecord;
 use crate::algos::dqn::DqnRecord;
 use crate::algos::lstm::LstmRecord;
 use crate::algos::ppo::PpoRecord;
@@ -125,6 +126,22 @@ pub struct Histories<'a> {
     pub lstm: &'a [LstmRecord],
     /// LSTM epochs on the per-minute set.
     pub lstm_minutes: &'a [LstmRecord],
+    /// Rules scored on the DQN's validation function-days, by name.
+    pub dqn_references: &'a [(String, f64)],
+    /// Rules scored on the PPO's validation function-days, by name.
+    pub ppo_references: &'a [(String, f64)],
+    /// The behaviour-cloning epochs before PPO's first update.
+    pub ppo_cloning: &'a [BcRecord],
+}
+
+/// `rule: expected_best` → `val_rule_expected_best`: a summary key for a reference score.
+fn reference_key(name: &str) -> String {
+    let words: Vec<String> = name
+        .split(|c: char| !c.is_ascii_alphanumeric() && c != '_')
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect();
+    format!("val_{}", words.join("_"))
 }
 
 fn last<T>(v: &[T], f: impl Fn(&T) -> f64) -> f64 {
@@ -142,24 +159,29 @@ impl Histories<'_> {
     pub fn summary(&self) -> BTreeMap<String, BTreeMap<String, f64>> {
         let (dqn, ppo, lstm, l19) = (self.dqn, self.ppo, self.lstm, self.lstm_minutes);
         let mut tr = BTreeMap::new();
-        tr.insert(
-            "dqn".to_string(),
-            BTreeMap::from([
-                ("best_val_reward".to_string(), best(dqn, |r| r.val_reward, true)),
-                ("final_loss".to_string(), last(dqn, |r| r.loss)),
-                ("nan_skips".to_string(), last(dqn, |r| r.nan_skips as f64)),
-                ("steps_per_s".to_string(), last(dqn, |r| r.sps)),
-            ]),
-        );
-        tr.insert(
-            "ppo".to_string(),
-            BTreeMap::from([
-                ("best_val_reward".to_string(), best(ppo, |r| r.val_reward, true)),
-                ("final_entropy".to_string(), last(ppo, |r| r.entropy)),
-                ("nan_skips".to_string(), last(ppo, |r| r.nan_skips as f64)),
-                ("env_steps_per_s".to_string(), last(ppo, |r| r.env_sps)),
-            ]),
-        );
+        let refs = |v: &[(String, f64)]| v.iter().map(|(k, x)| (reference_key(k), *x)).collect::<Vec<_>>();
+        let mut d = BTreeMap::from([
+            ("best_val_reward".to_string(), best(dqn, |r| r.val_reward, true)),
+            ("final_val_reward".to_string(), last(dqn, |r| r.val_reward)),
+            ("final_loss".to_string(), last(dqn, |r| r.loss)),
+            ("nan_skips".to_string(), last(dqn, |r| r.nan_skips as f64)),
+            ("steps_per_s".to_string(), last(dqn, |r| r.sps)),
+        ]);
+        d.extend(refs(self.dqn_references));
+        tr.insert("dqn".to_string(), d);
+        let mut p = BTreeMap::from([
+            ("best_val_reward".to_string(), best(ppo, |r| r.val_reward, true)),
+            ("final_val_reward".to_string(), last(ppo, |r| r.val_reward)),
+            ("update0_val_reward".to_string(), ppo.first().map(|r| r.val_reward).unwrap_or(f64::NAN)),
+            ("final_entropy".to_string(), last(ppo, |r| r.entropy)),
+            ("nan_skips".to_string(), last(ppo, |r| r.nan_skips as f64)),
+            ("env_steps_per_s".to_string(), last(ppo, |r| r.env_sps)),
+        ]);
+        p.extend(refs(self.ppo_references));
+        if let Some(c) = self.ppo_cloning.last() {
+            p.insert("clone_val_accuracy".to_string(), c.val_accuracy);
+        }
+        tr.insert("ppo".to_string(), p);
         tr.insert(
             "lstm".to_string(),
             BTreeMap::from([

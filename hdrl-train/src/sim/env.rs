@@ -2,7 +2,7 @@
 //! strategic (per app per day), tactical (per function per hour, vectorised), operational
 //! (per function per 15 s, on the simulator's instance pool).
 
-use hdrl_infer::features::{OperationalStep, TacticalContext};
+use hdrl_infer::features::{OperationalStep, STRATEGIC_INPUT, TACTICAL_INPUT, TacticalContext};
 use hdrl_infer::placement::TACTICAL_ACTIONS;
 use hdrl_infer::{EncoderConfig, Provider};
 use rand::rngs::StdRng;
@@ -25,79 +25,109 @@ pub trait Env {
     fn step(&mut self, a: Self::Action) -> (Self::Obs, f32, bool);
 }
 
-/// Strategic layer: one app, one day per step, the action is tomorrow's provider and the
-/// reward is that day's reward on it (default region and tier).
+/// Strategic layer: one function, one day per step; the action is the day's provider and the
+/// reward that day's mean hourly reward on it: on its fixed best placement
+/// ([`Tables::day_reward`]) or, [`StrategicEnv::with_day_rewards`], under an hourly plan.
 pub struct StrategicEnv<'a> {
     sim: &'a Sim,
     tab: &'a Tables,
     enc: EncoderConfig,
-    apps: Vec<usize>,
+    rewards: Vec<Vec<[f32; 3]>>,
+    funcs: Vec<usize>,
     days: (usize, usize),
     rng: StdRng,
-    app: usize,
+    f: usize,
     day: usize,
     provider: Provider,
 }
 
 impl<'a> StrategicEnv<'a> {
-    /// Episodes over days `[days.0, days.1)`; days before `days.0` provide history.
+    /// Episodes over days `[days.0, days.1)` of the functions with traffic then; days before
+    /// `days.0` provide history.
     pub fn new(sim: &'a Sim, tab: &'a Tables, enc: EncoderConfig, days: (usize, usize), seed: u64) -> Self {
         let lo = days.0.max(1);
-        let apps = (0..tab.app_funcs.len()).filter(|&a| (lo..days.1).any(|d| tab.day[a][d][0].totals.n > 0)).collect();
+        let funcs = (0..tab.profiles.len()).filter(|&f| (lo..days.1).any(|d| tab.day[f][d][0].totals.n > 0)).collect();
+        let rewards = (0..tab.profiles.len())
+            .map(|f| (0..tab.days).map(|d| Provider::ALL.map(|p| tab.day_reward(f, d, p))).collect())
+            .collect();
         Self {
             sim,
             tab,
             enc,
-            apps,
+            rewards,
+            funcs,
             days: (lo, days.1),
             rng: StdRng::seed_from_u64(seed),
-            app: 0,
+            f: 0,
             day: lo,
             provider: Provider::Aws,
         }
     }
 
-    /// The encoded observation of an app on a day while on a provider.
-    pub fn obs(&self, app: usize, day: usize, provider: Provider) -> [f32; 14] {
-        let s = self.tab.strategic_obs(self.sim, app, day, provider);
-        // Table statistics are finite and non-negative by construction.
-        self.enc.encode_strategic(&s, &self.tab.app_context(app)).unwrap_or([0.0; 14])
+    /// The encoded observation of function `f` at the start of `day` while on `provider`.
+    pub fn obs(&self, f: usize, day: usize, provider: Provider) -> [f32; STRATEGIC_INPUT] {
+        let s = self.tab.strategic_obs(f, day, provider);
+        let c = self.tab.carbon_obs(self.sim, day * 24);
+        // Table statistics and carbon are finite and non-negative by construction.
+        self.enc.encode_strategic(&s, &self.tab.profiles[f].app_context(), &c).unwrap_or([0.0; STRATEGIC_INPUT])
     }
 
-    /// Apps with traffic in the range.
-    pub fn apps(&self) -> &[usize] {
-        &self.apps
+    /// Functions with traffic in the range.
+    pub fn functions(&self) -> &[usize] {
+        &self.funcs
     }
 
-    /// Reward of running `app` on `provider` for `day`.
-    pub fn reward(&self, app: usize, day: usize, provider: Provider) -> f32 {
-        self.tab.day_reward(self.sim, app, day, provider)
+    /// The days episodes cover, `[lo, hi)`.
+    pub fn days(&self) -> (usize, usize) {
+        self.days
+    }
+
+    /// The same environment rewarding `rewards[f][day][provider]` instead (for example
+    /// [`crate::sim::estimates::Estimates::planned_day_rewards`]).
+    pub fn with_day_rewards(mut self, rewards: Vec<Vec<[f32; 3]>>) -> Self {
+        self.rewards = rewards;
+        self
+    }
+
+    /// Reward of running function `f` on `provider` for `day`.
+    pub fn reward(&self, f: usize, day: usize, provider: Provider) -> f32 {
+        self.rewards[f][day][provider as usize]
+    }
+
+    /// Whether function `f` has traffic on `day`.
+    pub fn active(&self, f: usize, day: usize) -> bool {
+        self.tab.day[f][day][0].totals.n > 0
     }
 
     /// Restart the episode generator from a seed.
     pub fn reseed(&mut self, seed: u64) {
         self.rng = StdRng::seed_from_u64(seed);
     }
+
+    /// The reward each provider (by index) would earn on the current function-day.
+    pub fn rewards_now(&self) -> [f32; 3] {
+        Provider::ALL.map(|p| self.reward(self.f, self.day, p))
+    }
 }
 
 impl Env for StrategicEnv<'_> {
-    type Obs = [f32; 14];
+    type Obs = [f32; STRATEGIC_INPUT];
     type Action = usize;
 
-    fn reset(&mut self) -> [f32; 14] {
-        self.app = self.apps[self.rng.random_range(0..self.apps.len())];
+    fn reset(&mut self) -> [f32; STRATEGIC_INPUT] {
+        self.f = self.funcs[self.rng.random_range(0..self.funcs.len())];
         self.day = self.days.0;
         self.provider = Provider::ALL[self.rng.random_range(0..3)];
-        self.obs(self.app, self.day, self.provider)
+        self.obs(self.f, self.day, self.provider)
     }
 
-    fn step(&mut self, a: usize) -> ([f32; 14], f32, bool) {
+    fn step(&mut self, a: usize) -> ([f32; STRATEGIC_INPUT], f32, bool) {
         let p = Provider::from_index(a).unwrap_or(Provider::Aws);
-        let r = self.tab.day_reward(self.sim, self.app, self.day, p);
+        let r = self.reward(self.f, self.day, p);
         self.provider = p;
         self.day += 1;
         let done = self.day >= self.days.1;
-        let obs = if done { [0.0; 14] } else { self.obs(self.app, self.day, p) };
+        let obs = if done { [0.0; STRATEGIC_INPUT] } else { self.obs(self.f, self.day, p) };
         (obs, r, done)
     }
 }
@@ -126,7 +156,7 @@ pub struct TacticalEnv<'a> {
 /// Output of a vectorised step.
 pub struct VecStep {
     /// Next observations (of the new episode where one ended).
-    pub obs: Vec<[f32; 11]>,
+    pub obs: Vec<[f32; TACTICAL_INPUT]>,
     /// Action masks of the next observations (true = allowed).
     pub mask: Vec<[bool; TACTICAL_ACTIONS]>,
     /// Rewards.
@@ -142,8 +172,8 @@ impl<'a> TacticalEnv<'a> {
             .flat_map(|f| (days.0..days.1).map(move |d| (f, d)))
             .filter(|&(f, d)| (d * 24..(d + 1) * 24).any(|h| h < tab.hours && tab.hour[f][h].n > 0))
             .collect();
-        let trend = (0..tab.app_funcs.len())
-            .map(|a| (0..tab.days).map(|d| tab.strategic_obs(sim, a, d, Provider::Aws).volume_trend).collect())
+        let trend = (0..tab.profiles.len())
+            .map(|f| (0..tab.days).map(|d| tab.strategic_obs(f, d, Provider::Aws).volume_trend).collect())
             .collect();
         let mut e = Self { sim, tab, enc, pairs, trend, rng: StdRng::seed_from_u64(seed), envs: Vec::new() };
         e.envs = (0..n).map(|_| e.fresh()).collect();
@@ -204,26 +234,23 @@ impl<'a> TacticalEnv<'a> {
         h: usize,
         provider: Provider,
         prev: Placement,
-    ) -> ([f32; 11], [bool; TACTICAL_ACTIONS]) {
+    ) -> ([f32; TACTICAL_INPUT], [bool; TACTICAL_ACTIONS]) {
         let raw = self.tab.tactical_obs(self.sim, f, h.wrapping_sub(1), prev);
-        let app = self.tab.profiles[f].app as usize;
-        let trend = self.trend[app].get(h / 24).copied().unwrap_or(0.0);
-        let x = self
-            .enc
-            .encode_tactical(
-                &raw,
-                &TacticalContext { provider, volume_trend: trend, sla_ms: self.tab.profiles[f].sla_ms },
-            )
-            .unwrap_or([0.0; 11]);
+        let trend = self.trend[f].get(h / 24).copied().unwrap_or(0.0);
+        let ctx = TacticalContext { provider, volume_trend: trend };
+        let app = self.tab.profiles[f].app_context();
+        let carbon = self.tab.carbon_obs(self.sim, h);
+        // Table metrics, facts and carbon are finite and non-negative by construction.
+        let x = self.enc.encode_tactical(&raw, &ctx, &app, &carbon).unwrap_or([0.0; TACTICAL_INPUT]);
         (x, action_mask(&self.tab.profiles[f]))
     }
 
-    fn state_obs(&self, s: &TacState) -> ([f32; 11], [bool; TACTICAL_ACTIONS]) {
+    fn state_obs(&self, s: &TacState) -> ([f32; TACTICAL_INPUT], [bool; TACTICAL_ACTIONS]) {
         self.observe(s.f, s.day * 24 + s.hour, s.provider, s.prev)
     }
 
     /// Observations of every parallel episode.
-    pub fn observe_all(&self) -> (Vec<[f32; 11]>, Vec<[bool; TACTICAL_ACTIONS]>) {
+    pub fn observe_all(&self) -> (Vec<[f32; TACTICAL_INPUT]>, Vec<[bool; TACTICAL_ACTIONS]>) {
         self.envs.iter().map(|s| self.state_obs(s)).unzip()
     }
 

@@ -1,6 +1,8 @@
 //! What a careful engineer can know about each function from its training days alone, per
 //! placement: the expected cost, latency, SLA-violation probability and energy of one
-//! invocation, staying on the placement and after moving to it. Every placement baseline that needs estimates takes them from here.
+//! invocation, staying on the placement and after moving to it; and the placement with the best
+//! expected reward. Every placement baseline that needs estimates takes them from here, and so
+//! does the behaviour-cloning teacher of the tactical layer.
 //!
 //! Each training invocation of the function is run on every placement (execution scaled by
 //! the placement's CPU share); it starts cold with the provider's training-day cold-start
@@ -8,6 +10,9 @@
 //! one measured with the pool emptied at every hour start (every instance the hour needs
 //! starts cold). Carbon is not estimated here: it is the energy times the intensity of the hour
 //! a baseline decides for.
+
+use hdrl_infer::Provider;
+use hdrl_infer::placement::{TACTICAL_ACTIONS, allowed_actions};
 
 use crate::data::workload::{HOUR_S, Hourly};
 use crate::sim::tables::{PLACEMENTS, Tables};
@@ -96,6 +101,70 @@ impl Estimates {
 
 /// Equal-probability slices of the cold-start latency distribution in a violation estimate.
 const COLD_SLICES: usize = 32;
+
+impl Estimates {
+    /// The placement of provider `p` (any region, a tier that fits) with the best expected
+    /// reward for function `f` in hour `h`, a move counted unless it is `prev`; and that reward.
+    pub fn best_within(
+        &self,
+        sim: &Sim,
+        tab: &Tables,
+        f: usize,
+        h: usize,
+        p: Provider,
+        prev: Option<Placement>,
+    ) -> (Placement, f64) {
+        let prof = &tab.profiles[f];
+        let ok = allowed_actions(prof.memory_need_mb);
+        let mut best: Option<(Placement, f64)> = None;
+        for a in (0..TACTICAL_ACTIONS).filter(|&a| ok[a]) {
+            let pl = Placement::from_action(p, a, prof.home_region);
+            let r = self.reward(sim, tab, f, h, pl, prev != Some(pl));
+            if best.is_none_or(|b| r > b.1) {
+                best = Some((pl, r));
+            }
+        }
+        // `allowed_actions` never forbids every action.
+        best.unwrap_or((Placement::from_action(p, 0, prof.home_region), f64::NEG_INFINITY))
+    }
+
+    /// The day rewards of the planner within each provider: `[f][d][provider]` is the mean
+    /// hourly reward (over the hours of day `d` with traffic, moves counted, exact tables) of
+    /// re-planning function `f`'s region and tier every hour with [`Estimates::best_within`] on
+    /// that provider, starting from its default placement. What the strategic layer's choice of
+    /// provider is worth when the tactical layer plans as well as the estimates can.
+    pub fn planned_day_rewards(&self, sim: &Sim, tab: &Tables) -> Vec<Vec<[f32; 3]>> {
+        (0..tab.profiles.len())
+            .map(|f| {
+                let prof = &tab.profiles[f];
+                (0..tab.days)
+                    .map(|d| {
+                        Provider::ALL.map(|p| {
+                            let mut prev = crate::sim::tables::default_placement(prof, p);
+                            let (mut sum, mut n) = (0.0f64, 0usize);
+                            for h in (d * 24..(d + 1) * 24).filter(|&h| h < tab.hours && tab.hour[f][h].n > 0) {
+                                let pl = self.best_within(sim, tab, f, h, p, Some(prev)).0;
+                                sum += tab.reward_after(f, h, pl.index_for(prof.home_region), prev) as f64;
+                                prev = pl;
+                                n += 1;
+                            }
+                            if n == 0 { 0.0 } else { (sum / n as f64) as f32 }
+                        })
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+
+    /// The placement (any provider) with the best expected reward, as [`Estimates::best_within`].
+    pub fn best(&self, sim: &Sim, tab: &Tables, f: usize, h: usize, prev: Option<Placement>) -> (Placement, f64) {
+        Provider::ALL
+            .into_iter()
+            .map(|p| self.best_within(sim, tab, f, h, p, prev))
+            .max_by(|a, b| a.1.total_cmp(&b.1))
+            .unwrap_or((Placement::from_action(Provider::Aws, 0, tab.profiles[f].home_region), f64::NEG_INFINITY))
+    }
+}
 
 /// The expectation over `durations` (reference seconds) on one placement, with cold-start
 /// probability `cf` staying and `cm` after a move.

@@ -3,6 +3,7 @@
 
 pub mod bounds;
 pub mod env;
+pub mod estimates;
 pub mod placement;
 pub mod pool;
 pub mod scenario;

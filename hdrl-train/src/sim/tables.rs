@@ -9,7 +9,7 @@
 //! intensity of each placement's region; rewards use the simulator's (derived) bounds.
 
 use hdrl_infer::Provider;
-use hdrl_infer::features::{AppContext, StrategicObs, TacticalObs};
+use hdrl_infer::features::{CarbonObs, StrategicObs, TacticalObs};
 use hdrl_infer::placement::smallest_tier_fitting;
 
 use crate::data::trace::{Invocation, Trace};
@@ -69,7 +69,7 @@ pub struct Tables {
     pub reward_moved: Vec<f32>,
     /// Per function and provider, the region and tier with the best training-hours reward.
     pub tactical_best: Vec<[Placement; 3]>,
-    /// `[app][day][provider]` statistics, each function on its `tactical_best` placement.
+    /// `[function][day][provider]` statistics, on the function's `tactical_best` placement.
     pub day: Vec<Vec<[DayStats; 3]>>,
     /// Functions of each app.
     pub app_funcs: Vec<Vec<usize>>,
@@ -104,9 +104,8 @@ impl Tables {
         for (f, p) in profiles.iter().enumerate() {
             app_funcs[p.app as usize].push(f);
         }
-        let day = app_funcs
-            .iter()
-            .map(|funcs| day_stats(sim, &profiles, hourly, &cold.stay, &tactical_best, funcs, days))
+        let day = (0..profiles.len())
+            .map(|f| day_stats(sim, &profiles, hourly, &cold.stay, &tactical_best, f, days))
             .collect();
         Self { profiles, hours, days, hour, reward, reward_moved, tactical_best, day, app_funcs, cold }
     }
@@ -131,7 +130,7 @@ impl Tables {
         let prof = &self.profiles[f];
         let hs = self.hour.get(f).and_then(|v| v.get(h)).copied().unwrap_or_default();
         if hs.n == 0 {
-            return TacticalObs { memory_used_mb: 0.0, ..Default::default() };
+            return self.placed(f, pl);
         }
         let n = hs.n as f64;
         let mean_d = hs.sum_d as f64 / n;
@@ -147,43 +146,36 @@ impl Tables {
             cpu_util: (prof.cpu_frac as f64 * conc.min(1.0)) as f32,
             queue_depth: conc as f32,
             cold_start_prob: cold_frac as f32,
+            ..self.placed(f, pl)
         }
     }
 
-    /// Application facts for the strategic layer.
-    pub fn app_context(&self, app: usize) -> AppContext {
-        let fs = &self.app_funcs[app];
-        let p = fs.first().map(|&f| self.profiles[f]).unwrap_or(Profile {
-            app: app as u32,
-            memory_need_mb: 128.0,
-            cpu_frac: 0.5,
-            home_region: 0,
-            sla_ms: 1000.0,
-            mean_duration_s: 0.1,
-            p95_duration_s: 0.1,
-            train_invocations: 0,
-        });
-        let w: f64 = fs.iter().map(|&f| self.profiles[f].train_invocations as f64 + 1.0).sum();
-        let mean_d: f64 = fs
-            .iter()
-            .map(|&f| (self.profiles[f].train_invocations as f64 + 1.0) * self.profiles[f].mean_duration_s as f64)
-            .sum::<f64>()
-            / w.max(1.0);
-        let sla = fs.iter().map(|&f| self.profiles[f].sla_ms).fold(f32::INFINITY, f32::min);
-        AppContext {
-            mean_duration_ms: (mean_d * 1000.0) as f32,
-            memory_need_mb: p.memory_need_mb,
-            home_region: p.home_region,
-            sla_ms: if sla.is_finite() { sla } else { p.sla_ms },
+    /// An empty tactical observation that says only where function `f` runs.
+    fn placed(&self, f: usize, pl: Placement) -> TacticalObs {
+        let home = self.profiles[f].home_region;
+        TacticalObs {
+            region_rank: hdrl_infer::placement::rank_of_region(home, pl.region as usize) as u8,
+            memory_tier: pl.tier,
+            ..Default::default()
         }
     }
 
-    /// The strategic observation of an app on day `d` (from days `d−3 … d−1`) while on
+    /// What a carbon API tells a decision at the start of trace hour `h`: every region's
+    /// intensity this hour and its mean over the 24 hours before.
+    pub fn carbon_obs(&self, sim: &Sim, h: usize) -> CarbonObs {
+        let c = &sim.carbon;
+        CarbonObs {
+            now: Provider::ALL.map(|p| std::array::from_fn(|s| c.at_hour(p, s, h) as f32)),
+            past_day: Provider::ALL.map(|p| std::array::from_fn(|s| c.past_day_mean(p, s, h) as f32)),
+        }
+    }
+
+    /// The strategic observation of function `f` on day `d` (from days `d−3 … d−1`) while on
     /// `provider`.
-    pub fn strategic_obs(&self, sim: &Sim, app: usize, d: usize, provider: Provider) -> StrategicObs {
+    pub fn strategic_obs(&self, f: usize, d: usize, provider: Provider) -> StrategicObs {
         let p = provider as usize;
         let lo = d.saturating_sub(3);
-        let hist: Vec<&DayStats> = (lo..d).map(|x| &self.day[app][x][p]).collect();
+        let hist: Vec<&DayStats> = (lo..d).map(|x| &self.day[f][x][p]).collect();
         let per_m = |s: &DayStats| if s.totals.n > 0 { s.totals.cost_usd / s.totals.n as f64 * 1e6 } else { 0.0 };
         let trend = |a: f64, b: f64| if b > 0.0 { ((a - b) / b).clamp(-1.0, 1.0) } else { 0.0 };
         let ns: Vec<f64> = hist.iter().map(|s| s.totals.n as f64).collect();
@@ -196,7 +188,6 @@ impl Tables {
         let last = hist.last().copied().copied().unwrap_or_default();
         let prev = if hist.len() >= 2 { *hist[hist.len() - 2] } else { last };
         let costs: Vec<f64> = hist.iter().map(|s| per_m(s)).collect();
-        let home = self.app_context(app).home_region as usize;
         StrategicObs {
             cost_usd_per_m: if costs.is_empty() {
                 0.0
@@ -207,7 +198,6 @@ impl Tables {
             latency_p50_ms: last.latency_pct[0],
             latency_p95_ms: last.latency_pct[1],
             latency_p99_ms: last.latency_pct[2],
-            carbon_g_per_kwh: sim.carbon.past_day_mean(provider, home, d * 24) as f32,
             daily_invocations: mean_n as f32,
             daily_invocations_cv: cv as f32,
             peak_to_mean: if last.totals.n > 0 { last.peak_per_min / (last.totals.n as f32 / 1440.0) } else { 0.0 },
@@ -215,9 +205,17 @@ impl Tables {
         }
     }
 
-    /// The reward of running app `app` on `provider` for day `d` (default region and tier).
-    pub fn day_reward(&self, sim: &Sim, app: usize, d: usize, provider: Provider) -> f32 {
-        sim.reward(&self.day[app][d][provider as usize].totals).total
+    /// The reward of running function `f` on `provider` for day `d` on its `tactical_best`
+    /// placement: the mean hourly reward over the day's hours with traffic (the score a policy
+    /// is judged by), 0 for a day without traffic.
+    pub fn day_reward(&self, f: usize, d: usize, provider: Provider) -> f32 {
+        let k = self.tactical_best[f][provider as usize].index_for(self.profiles[f].home_region);
+        let (mut sum, mut n) = (0.0f64, 0usize);
+        for h in (d * 24..(d + 1) * 24).filter(|&h| h < self.hours && self.hour[f][h].n > 0) {
+            sum += self.reward_at(f, h, k) as f64;
+            n += 1;
+        }
+        if n == 0 { 0.0 } else { (sum / n as f64) as f32 }
     }
 }
 
@@ -356,37 +354,33 @@ fn tactical_best(
         .collect()
 }
 
-/// Day statistics of one app (its functions `funcs`) on each provider, every function on its
-/// `tactical_best` placement.
+/// Day statistics of function `f` on each provider, on its `tactical_best` placement.
 fn day_stats(
     sim: &Sim,
     profiles: &[Profile],
     hourly: &Hourly,
     cold: &[[Vec<bool>; 3]],
     best: &[[Placement; 3]],
-    funcs: &[usize],
+    f: usize,
     days: usize,
 ) -> Vec<[DayStats; 3]> {
     let mut out = vec![[DayStats::default(); 3]; days];
+    let prof = &profiles[f];
     for p in 0..Provider::ALL.len() {
+        let pl = best[f][p];
         for (d, slot) in out.iter_mut().enumerate() {
             let (t0, t1) = (d as f64 * DAY_S, (d + 1) as f64 * DAY_S);
             let mut tot = Totals::default();
             let mut lat = Vec::new();
             let mut per_min = vec![0u32; 1440];
-            for &f in funcs {
-                let prof = &profiles[f];
-                let pl = best[f][p];
-                for (k, i) in hourly.by_func[f].iter().enumerate() {
-                    if i.start < t0 || i.start >= t1 {
-                        continue;
-                    }
-                    let cold_ms = if cold[f][p][k] { sim.cold_ms(pl, cold_quantile(f, k)) } else { 0.0 };
-                    let o = sim.invocation(prof, pl, i.duration as f64, cold_ms, i.start);
-                    tot.add(&o);
-                    lat.push(o.latency_ms as f32);
-                    per_min[(((i.start - t0) / 60.0) as usize).min(1439)] += 1;
-                }
+            let inv = &hourly.by_func[f];
+            let first = inv.partition_point(|i| i.start < t0);
+            for (k, i) in inv.iter().enumerate().skip(first).take_while(|(_, i)| i.start < t1) {
+                let cold_ms = if cold[f][p][k] { sim.cold_ms(pl, cold_quantile(f, k)) } else { 0.0 };
+                let o = sim.invocation(prof, pl, i.duration as f64, cold_ms, i.start);
+                tot.add(&o);
+                lat.push(o.latency_ms as f32);
+                per_min[(((i.start - t0) / 60.0) as usize).min(1439)] += 1;
             }
             lat.sort_by(f32::total_cmp);
             slot[p] = DayStats {
@@ -448,7 +442,7 @@ mod tests {
         }
         let obs = tab.tactical_obs(&sim, f, h, default_placement(&prof, Provider::Gcp));
         assert!((obs.request_rate - inv.len() as f32 / 3600.0).abs() < 1e-6);
-        let s = tab.strategic_obs(&sim, prof.app as usize, 5, Provider::Aws);
+        let s = tab.strategic_obs(f, 5, Provider::Aws);
         assert!(s.daily_invocations > 0.0 && s.latency_p99_ms >= s.latency_p50_ms);
     }
 }

@@ -21,7 +21,8 @@
 use core::fmt::{self, Write};
 
 use hdrl_infer::{
-    AppContext, Decision, ForecastSource, InferError, Observation, OperationalStep, StrategicObs, TacticalObs,
+    AppContext, CarbonObs, Decision, ForecastSource, InferError, Observation, OperationalStep, StrategicObs,
+    TacticalObs,
 };
 
 /// Seed of the fixture bundle (`hdrl_infer::fixtures::seeded_bundle`) the firmware embeds.
@@ -56,7 +57,6 @@ pub fn observation(step: usize) -> Observation {
         latency_p50_ms: 80.0 + 20.0 * phase,
         latency_p95_ms: 240.0 + 60.0 * phase,
         latency_p99_ms: 600.0 + 150.0 * phase,
-        carbon_g_per_kwh: 420.0 - 110.0 * phase,
         daily_invocations: 1.5e6 * (1.0 + phase),
         daily_invocations_cv: 0.25 + 0.125 * phase,
         peak_to_mean: 3.0 + phase,
@@ -67,6 +67,7 @@ pub fn observation(step: usize) -> Observation {
         memory_need_mb: [300.0, 900.0, 2_500.0][(step / 8) % 3],
         home_region: (step / 8 % 4) as u8,
         sla_ms: 1_000.0,
+        cpu_share: 0.5 + 0.125 * phase,
     };
     let mut tactical = TacticalObs {
         latency_ms: 200.0 + 25.0 * hour_block,
@@ -76,6 +77,8 @@ pub fn observation(step: usize) -> Observation {
         cpu_util: 0.125 + 0.0625 * hour_block,
         queue_depth: 1.0 + hour_block,
         cold_start_prob: 0.125 - 0.015625 * hour_block,
+        region_rank: (step / 4 % 4) as u8,
+        memory_tier: (step / 4 % 6) as u8,
     };
     if step == BAD_STEP {
         tactical.latency_ms = f32::NAN;
@@ -87,7 +90,14 @@ pub fn observation(step: usize) -> Observation {
         queue_depth: rate * 0.125,
         hour_of_day: 8.0 + i * (15.0 / 3600.0),
     };
-    Observation { strategic, app, tactical, step: step_obs }
+    // Carbon falls through the "day" at every slot, faster at the windy ones (slot 2).
+    let carbon = CarbonObs {
+        now: core::array::from_fn(|p| {
+            core::array::from_fn(|r| 420.0 - 110.0 * phase - 12.5 * (p + r) as f32 * hour_block)
+        }),
+        past_day: core::array::from_fn(|p| core::array::from_fn(|r| 400.0 - 100.0 * phase - 25.0 * (p * 4 + r) as f32)),
+    };
+    Observation { strategic, app, tactical, carbon, step: step_obs }
 }
 
 /// The `begin` line.

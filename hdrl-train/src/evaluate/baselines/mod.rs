@@ -2,7 +2,6 @@
 //! (strategic and tactical), keep-alive and pre-warm baselines (operational), and forecasting
 //! baselines.
 
-pub mod estimates;
 pub mod forecast;
 pub mod keep_alive;
 pub mod placement;

@@ -9,8 +9,8 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
 use crate::data::workload::Profile;
-use crate::evaluate::baselines::estimates::Estimates;
 use crate::sim::env::action_mask;
+use crate::sim::estimates::Estimates;
 use crate::sim::tables::{PLACEMENTS, Tables};
 use crate::sim::{Placement, Sim};
 
@@ -120,21 +120,14 @@ pub fn greedy_carbon(sim: &Sim, tab: &Tables, est: &Estimates, hours: (usize, us
 
 /// The policy a careful engineer writes without learning: per function and hour, the feasible
 /// placement with the best expected reward from the training-day estimates at the current
-/// hour's carbon intensity, counting the cold start a move to another placement costs.
+/// hour's carbon intensity, counting the cold starts a move to another placement costs.
 pub fn expected_best(sim: &Sim, tab: &Tables, est: &Estimates, hours: (usize, usize)) -> Schedule {
     (0..tab.profiles.len())
         .map(|f| {
-            let p = &tab.profiles[f];
-            let cands = feasible(p);
             let mut prev: Option<Placement> = None;
             (hours.0..hours.1)
                 .map(|h| {
-                    let score = |pl: Placement| est.reward(sim, tab, f, h, pl, prev != Some(pl));
-                    let pl = cands
-                        .iter()
-                        .copied()
-                        .max_by(|a, b| score(*a).total_cmp(&score(*b)))
-                        .unwrap_or_else(|| fallback(p));
+                    let pl = est.best(sim, tab, f, h, prev).0;
                     prev = Some(pl);
                     pl
                 })

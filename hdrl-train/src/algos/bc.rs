@@ -1,0 +1,183 @@
+//! Behaviour cloning of the tactical layer: the actor-critic's actor trained, supervised, to
+//! pick what a teacher picks from the same observation (masked cross-entropy). Two uses: the
+//! capacity check of the tactical inputs (can the network, from what it sees, imitate a good
+//! rule at all?) and a competent starting point for PPO. The teacher is `expected_best` within
+//! the provider the strategic layer chose (the training-day estimates of [`Estimates`]).
+//! Config, sample generation and loop in one file.
+
+use anyhow::Result;
+use burn::module::AutodiffModule;
+use burn::optim::AdamConfig;
+use burn::prelude::*;
+use burn::tensor::activation::log_softmax;
+use burn::tensor::backend::AutodiffBackend;
+use hdrl_infer::Provider;
+use hdrl_infer::placement::TACTICAL_ACTIONS;
+use rand::seq::SliceRandom;
+use serde::{Deserialize, Serialize};
+
+use super::common::{derived_rng, finite_step, to_vec};
+use super::ppo::{ActorCriticNet, MASKED, TACTICAL_INPUT};
+use crate::output::progress::Progress;
+use crate::sim::env::TacticalEnv;
+use crate::sim::estimates::Estimates;
+use crate::sim::tables::default_placement;
+use crate::sim::{Placement, Scenario};
+
+/// Behaviour-cloning settings.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default)]
+pub struct BcConfig {
+    /// Passes over the samples.
+    pub epochs: usize,
+    /// Minibatch size.
+    pub batch: usize,
+    /// Adam learning rate.
+    pub lr: f64,
+    /// Global gradient-norm clip.
+    pub grad_clip: f64,
+}
+
+impl Default for BcConfig {
+    fn default() -> Self {
+        Self { epochs: 6, batch: 512, lr: 2e-3, grad_clip: 1.0 }
+    }
+}
+
+/// One supervised example: the encoded observation, its action mask and the teacher's action.
+#[derive(Clone, Debug)]
+pub struct Sample {
+    /// Encoded tactical observation.
+    pub obs: [f32; TACTICAL_INPUT],
+    /// Allowed actions.
+    pub mask: [bool; TACTICAL_ACTIONS],
+    /// The teacher's action.
+    pub action: usize,
+}
+
+/// The teacher's trajectories over the function-days of `env`: for every function-day with
+/// traffic, 24 hours of `expected_best` within one provider (AWS, Azure, GCP in turn over the
+/// days), each hour's observation seen after running the teacher's previous choice.
+pub fn teacher_samples(sc: &Scenario, env: &TacticalEnv<'_>, est: &Estimates) -> Vec<Sample> {
+    let mut out = Vec::with_capacity(env.len() * 24);
+    for (i, &(f, d)) in env.pairs().iter().enumerate() {
+        let prof = env.profile(f);
+        {
+            let p = Provider::ALL[i % 3];
+            let mut prev = default_placement(&prof, p);
+            for h in d * 24..(d + 1) * 24 {
+                let (obs, mask) = env.observe(f, h, p, prev);
+                let pl = est.best_within(&sc.sim, &sc.tab, f, h, p, Some(prev)).0;
+                out.push(Sample { obs, mask, action: pl.action_for(prof.home_region) });
+                prev = pl;
+            }
+        }
+    }
+    out
+}
+
+/// One record of a cloning run.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct BcRecord {
+    /// Epoch (1-based).
+    pub epoch: usize,
+    /// Mean cross-entropy over the epoch's minibatches.
+    pub loss: f64,
+    /// Top-action agreement with the teacher on the training samples.
+    pub train_accuracy: f64,
+    /// The same on held-out samples.
+    pub val_accuracy: f64,
+}
+
+fn tensors<B: Backend>(batch: &[&Sample], device: &B::Device) -> (Tensor<B, 2>, Tensor<B, 2>) {
+    let n = batch.len();
+    let xs: Vec<f32> = batch.iter().flat_map(|s| s.obs).collect();
+    let ms: Vec<f32> = batch.iter().flat_map(|s| s.mask.map(|ok| if ok { 0.0 } else { MASKED })).collect();
+    (
+        Tensor::<B, 2>::from_data(TensorData::new(xs, [n, TACTICAL_INPUT]), device),
+        Tensor::<B, 2>::from_data(TensorData::new(ms, [n, TACTICAL_ACTIONS]), device),
+    )
+}
+
+/// Fraction of samples whose greedy (masked) action is the teacher's.
+pub fn accuracy<B: Backend>(model: &ActorCriticNet<B>, samples: &[Sample], device: &B::Device) -> f64 {
+    let mut same = 0usize;
+    for chunk in samples.chunks(4096) {
+        let refs: Vec<&Sample> = chunk.iter().collect();
+        let (x, m) = tensors::<B>(&refs, device);
+        let a = to_vec(model.forward(x).0 + m);
+        for (i, s) in chunk.iter().enumerate() {
+            same +=
+                (hdrl_infer::math::argmax(&a[i * TACTICAL_ACTIONS..(i + 1) * TACTICAL_ACTIONS]) == s.action) as usize;
+        }
+    }
+    same as f64 / samples.len().max(1) as f64
+}
+
+/// Clone the teacher into `model`'s actor (the critic is left as it is).
+///
+/// # Errors
+/// None today; the signature leaves room for checkpointing.
+pub fn train<B: AutodiffBackend>(
+    mut model: ActorCriticNet<B>,
+    train: &[Sample],
+    val: &[Sample],
+    cfg: &BcConfig,
+    seed: u64,
+    device: &B::Device,
+    progress: &Progress,
+) -> Result<(ActorCriticNet<B>, Vec<BcRecord>)> {
+    let mut optim = AdamConfig::new().with_epsilon(1e-8).init::<B, ActorCriticNet<B>>();
+    let mut idx: Vec<usize> = (0..train.len()).collect();
+    let mut history = Vec::new();
+    let bar = progress.bar(cfg.epochs as u64, "clone");
+    for epoch in 0..cfg.epochs {
+        let mut rng = derived_rng(seed ^ 0xBC, epoch as u64);
+        idx.shuffle(&mut rng);
+        let (mut loss_sum, mut batches) = (0.0, 0usize);
+        for mb in idx.chunks(cfg.batch.max(1)) {
+            let batch: Vec<&Sample> = mb.iter().map(|&k| &train[k]).collect();
+            let (x, m) = tensors::<B>(&batch, device);
+            let a: Vec<i64> = batch.iter().map(|s| s.action as i64).collect();
+            let a = Tensor::<B, 2, Int>::from_data(TensorData::new(a, [batch.len(), 1]), device);
+            let logp = log_softmax(model.forward(x).0 + m, 1).gather(1, a);
+            let (m, lv) = finite_step(model, &mut optim, -logp.mean(), cfg.grad_clip, cfg.lr);
+            model = m;
+            if let Some(lv) = lv {
+                loss_sum += lv;
+                batches += 1;
+            }
+        }
+        let inner = model.valid();
+        let rec = BcRecord {
+            epoch: epoch + 1,
+            loss: loss_sum / batches.max(1) as f64,
+            train_accuracy: accuracy(&inner, train, device),
+            val_accuracy: accuracy(&inner, val, device),
+        };
+        bar.set_message(format!("loss {:.3} acc {:.3}/{:.3}", rec.loss, rec.train_accuracy, rec.val_accuracy));
+        bar.inc(1);
+        history.push(rec);
+    }
+    bar.finish();
+    Ok((model, history))
+}
+
+/// The teacher's mean hourly reward on the same validation function-days and provider
+/// contexts as [`super::ppo::evaluate`] (so the two are comparable).
+pub fn teacher_reward(sc: &Scenario, env: &TacticalEnv<'_>, est: &Estimates, max_pairs: usize) -> f64 {
+    let pairs = env.pairs();
+    let stride = if max_pairs == 0 || pairs.len() <= max_pairs { 1 } else { pairs.len() / max_pairs };
+    let (mut sum, mut n) = (0.0, 0usize);
+    for (i, &(f, d)) in pairs.iter().step_by(stride.max(1)).enumerate() {
+        let p = Provider::ALL[i % 3];
+        let mut prev: Placement = default_placement(&env.profile(f), p);
+        for h in d * 24..(d + 1) * 24 {
+            let pl = est.best_within(&sc.sim, &sc.tab, f, h, p, Some(prev)).0;
+            sum += env.reward(f, h, p, pl.action_for(env.profile(f).home_region), Some(prev)) as f64;
+            prev = pl;
+            n += 1;
+        }
+    }
+    sum / n.max(1) as f64
+}

@@ -69,11 +69,11 @@ fn main() -> anyhow::Result<()> {
     let epochs = args.next().map(|s| s.parse()).transpose()?.unwrap_or(6);
     let scale = args.next().map(|s| s.parse()).transpose()?.unwrap_or(1.0);
     let sc = Scenario::new(generate(42, scale))?;
-    let est = Estimates::new(&sc.sim, &sc.tab, &sc.hourly, sc.train_hours());
+    let est = sc.estimates();
     let train_env = TacticalEnv::new(&sc.sim, &sc.tab, sc.enc, sc.split.train, 1, 1);
     let val_env = TacticalEnv::new(&sc.sim, &sc.tab, sc.enc, sc.split.val, 1, 2);
-    let train = bc::teacher_samples(&sc, &train_env, &est);
-    let val = bc::teacher_samples(&sc, &val_env, &est);
+    let train = bc::teacher_samples(&sc, &train_env, est);
+    let val = bc::teacher_samples(&sc, &val_env, est);
     println!("{} training samples, {} validation samples (function-hour × provider)", train.len(), val.len());
     let device = Default::default();
     <B as burn::tensor::backend::Backend>::seed(&device, 42);
@@ -87,19 +87,19 @@ fn main() -> anyhow::Result<()> {
         );
     }
     let cloned = ppo::evaluate(&model.valid(), &val_env, 0, &device);
-    let teacher = bc::teacher_reward(&sc, &val_env, &est, 0);
+    let teacher = bc::teacher_reward(&sc, &val_env, est, 0);
     let random = ppo::evaluate_random(&val_env, 0);
     println!("validation mean hourly reward: clone {cloned:.4}, teacher {teacher:.4}, random {random:.4}");
-    strategic(&sc, &est, epochs)
+    strategic(&sc, est, epochs)
 }
 
 /// Validation agreement of the clone (tactical) and of the fitted Q-network (strategic) with
 /// each input group held at 0.
 fn ablate(sc: &Scenario, epochs: usize) -> anyhow::Result<()> {
-    let est = Estimates::new(&sc.sim, &sc.tab, &sc.hourly, sc.train_hours());
+    let est = sc.estimates();
     let train_env = TacticalEnv::new(&sc.sim, &sc.tab, sc.enc, sc.split.train, 1, 1);
     let val_env = TacticalEnv::new(&sc.sim, &sc.tab, sc.enc, sc.split.val, 1, 2);
-    let (train, val) = (bc::teacher_samples(sc, &train_env, &est), bc::teacher_samples(sc, &val_env, &est));
+    let (train, val) = (bc::teacher_samples(sc, &train_env, est), bc::teacher_samples(sc, &val_env, est));
     let device = Default::default();
     println!("| tactical inputs held at 0 | validation agreement with expected_best |");
     println!("|---|---:|");
@@ -126,7 +126,7 @@ fn ablate(sc: &Scenario, epochs: usize) -> anyhow::Result<()> {
         )?;
         println!("| {name} | {:.4} |", h.last().map_or(0.0, |r| r.val_accuracy));
     }
-    let (train, val) = strategic_envs(sc, &est);
+    let (train, val) = strategic_envs(sc, est);
     println!("| strategic inputs held at 0 | validation agreement with the day's best provider |");
     println!("|---|---:|");
     for (name, lo, hi) in std::iter::once(("none", 0, 0)).chain(STRATEGIC_GROUPS) {

@@ -52,11 +52,11 @@ fn main() -> anyhow::Result<()> {
     let scale = std::env::args().nth(1).map(|s| s.parse()).transpose()?.unwrap_or(1.0);
     let sc = Scenario::new(generate(42, scale))?;
     let ctx = context(&sc);
-    let est = Estimates::new(&sc.sim, &sc.tab, &sc.hourly, ctx.train_hours);
+    let est = sc.estimates();
     let hours = ctx.hours;
-    let eb = expected_best(&sc.sim, &sc.tab, &est, hours);
-    let per_app = daily(&sc, &est, hours, |f| sc.tab.profiles[f].app as usize);
-    let per_func = daily(&sc, &est, hours, |f| f);
+    let eb = expected_best(&sc.sim, &sc.tab, est, hours);
+    let per_app = daily(&sc, est, hours, |f| sc.tab.profiles[f].app as usize);
+    let per_func = daily(&sc, est, hours, |f| f);
     for (name, s) in [
         ("expected_best (hourly, per function)", &eb),
         ("provider per app-day", &per_app),

@@ -62,15 +62,13 @@ pub fn teacher_samples(sc: &Scenario, env: &TacticalEnv<'_>, est: &Estimates) ->
     let mut out = Vec::with_capacity(env.len() * 24);
     for (i, &(f, d)) in env.pairs().iter().enumerate() {
         let prof = env.profile(f);
-        {
-            let p = Provider::ALL[i % 3];
-            let mut prev = default_placement(&prof, p);
-            for h in d * 24..(d + 1) * 24 {
-                let (obs, mask) = env.observe(f, h, p, prev);
-                let pl = est.best_within(&sc.sim, &sc.tab, f, h, p, Some(prev)).0;
-                out.push(Sample { obs, mask, action: pl.action_for(prof.home_region) });
-                prev = pl;
-            }
+        let p = Provider::ALL[i % 3];
+        let mut prev = default_placement(&prof, p);
+        for h in d * 24..(d + 1) * 24 {
+            let (obs, mask) = env.observe(f, h, p, prev);
+            let pl = est.best_within(&sc.sim, &sc.tab, f, h, p, Some(prev)).0;
+            out.push(Sample { obs, mask, action: pl.action_for(prof.home_region) });
+            prev = pl;
         }
     }
     out
@@ -166,11 +164,8 @@ pub fn train<B: AutodiffBackend>(
 /// The teacher's mean hourly reward on the same validation function-days and provider
 /// contexts as [`super::ppo::evaluate`] (so the two are comparable).
 pub fn teacher_reward(sc: &Scenario, env: &TacticalEnv<'_>, est: &Estimates, max_pairs: usize) -> f64 {
-    let pairs = env.pairs();
-    let stride = if max_pairs == 0 || pairs.len() <= max_pairs { 1 } else { pairs.len() / max_pairs };
     let (mut sum, mut n) = (0.0, 0usize);
-    for (i, &(f, d)) in pairs.iter().step_by(stride.max(1)).enumerate() {
-        let p = Provider::ALL[i % 3];
+    for (f, d, p) in env.validation_pairs(max_pairs) {
         let mut prev: Placement = default_placement(&env.profile(f), p);
         for h in d * 24..(d + 1) * 24 {
             let pl = est.best_within(&sc.sim, &sc.tab, f, h, p, Some(prev)).0;

@@ -12,7 +12,6 @@ use burn::optim::{AdamConfig, GradientsParams, Optimizer};
 use burn::prelude::*;
 use burn::tensor::activation::{log_softmax, relu};
 use burn::tensor::backend::AutodiffBackend;
-use hdrl_infer::Provider;
 use hdrl_infer::placement::TACTICAL_ACTIONS;
 use rand::Rng;
 use rand::seq::SliceRandom;
@@ -214,10 +213,7 @@ pub fn evaluate<B: Backend>(
     max_pairs: usize,
     device: &B::Device,
 ) -> f64 {
-    let pairs = env.pairs();
-    let stride = if max_pairs == 0 || pairs.len() <= max_pairs { 1 } else { pairs.len() / max_pairs };
-    let chosen: Vec<(usize, usize, Provider)> =
-        pairs.iter().step_by(stride.max(1)).enumerate().map(|(i, &(f, d))| (f, d, Provider::ALL[i % 3])).collect();
+    let chosen = env.validation_pairs(max_pairs);
     if chosen.is_empty() {
         return 0.0;
     }
@@ -283,11 +279,8 @@ pub fn clipped_surrogate<B: Backend, const D: usize>(
 /// the same validation function-days and provider contexts as [`evaluate`]. A random policy
 /// moves nearly every hour, so its rewards count the move (an empty pool).
 pub fn evaluate_random(env: &TacticalEnv<'_>, max_pairs: usize) -> f64 {
-    let pairs = env.pairs();
-    let stride = if max_pairs == 0 || pairs.len() <= max_pairs { 1 } else { pairs.len() / max_pairs };
     let (mut sum, mut n) = (0.0, 0usize);
-    for (i, &(f, d)) in pairs.iter().step_by(stride.max(1)).enumerate() {
-        let p = Provider::ALL[i % 3];
+    for (f, d, p) in env.validation_pairs(max_pairs) {
         let mask = crate::sim::env::action_mask(&env.profile(f));
         let allowed: Vec<usize> = (0..TACTICAL_ACTIONS).filter(|&a| mask[a]).collect();
         for hour in 0..24 {

@@ -15,7 +15,6 @@ use crate::data::workload::DAY_S;
 use crate::output::progress::Progress;
 use crate::sim::Scenario;
 use crate::sim::env::{StrategicEnv, TacticalEnv};
-use crate::sim::estimates::Estimates;
 
 /// Train the strategic DQN; checkpoints under `dir/dqn`.
 ///
@@ -31,7 +30,7 @@ pub fn train_dqn<B: AutodiffBackend>(
 ) -> Result<dqn::Trained<B::InnerBackend>> {
     // Days are scored as the hierarchy plays them: the tactical layer re-plans region and tier
     // hourly within the chosen provider (here as well as the training-day estimates can).
-    let planned = Estimates::new(&d.sim, &d.tab, &d.hourly, d.train_hours()).planned_day_rewards(&d.sim, &d.tab);
+    let planned = d.estimates().planned_day_rewards(&d.sim, &d.tab);
     let mut env = StrategicEnv::new(&d.sim, &d.tab, d.enc, d.split.train, seed ^ 1).with_day_rewards(planned.clone());
     let val = StrategicEnv::new(&d.sim, &d.tab, d.enc, d.split.val, seed ^ 2).with_day_rewards(planned);
     let mut t = dqn::train::<B>(cfg, &mut env, &val, d.split.val, seed, device, &dir.join("dqn"), p)?;
@@ -62,14 +61,14 @@ pub fn train_ppo<B: AutodiffBackend>(
 ) -> Result<ppo::Trained<B::InnerBackend>> {
     let mut env = TacticalEnv::new(&d.sim, &d.tab, d.enc, d.split.train, cfg.n_envs, seed ^ 3);
     let val = TacticalEnv::new(&d.sim, &d.tab, d.enc, d.split.val, 1, seed ^ 4);
-    let est = Estimates::new(&d.sim, &d.tab, &d.hourly, d.train_hours());
+    let est = d.estimates();
     let mut cloning = Vec::new();
     let warm = |model| {
         if cfg.bc.epochs == 0 {
             return Ok(model);
         }
-        let train = bc::teacher_samples(d, &TacticalEnv::new(&d.sim, &d.tab, d.enc, d.split.train, 1, 0), &est);
-        let held_out = bc::teacher_samples(d, &val, &est);
+        let train = bc::teacher_samples(d, &TacticalEnv::new(&d.sim, &d.tab, d.enc, d.split.train, 1, 0), est);
+        let held_out = bc::teacher_samples(d, &val, est);
         p.println(format!(
             "ppo: cloning expected_best from {} train samples ({} held out)",
             train.len(),
@@ -82,7 +81,7 @@ pub fn train_ppo<B: AutodiffBackend>(
     let mut t = ppo::train::<B>(cfg, &mut env, &val, seed, device, &dir.join("ppo"), p, warm)?;
     t.cloning = cloning;
     t.references = vec![
-        ("rule: expected_best".into(), bc::teacher_reward(d, &val, &est, cfg.val_pairs)),
+        ("rule: expected_best".into(), bc::teacher_reward(d, &val, est, cfg.val_pairs)),
         ("random".into(), ppo::evaluate_random(&val, cfg.val_pairs)),
     ];
     Ok(t)

@@ -15,7 +15,6 @@ use crate::evaluate::baselines::placement::{self as baselines, Schedule};
 use crate::evaluate::forecast::{ForecastMetrics, eval_minutes};
 use crate::evaluate::simulate::{EvalCtx, KeepAlivePolicy, PolicyResult};
 use crate::output::progress::{Progress, StageClock};
-use crate::sim::estimates::Estimates;
 use crate::sim::{Placement, Scenario};
 
 /// The placement baselines, in report order: the hindsight oracles, the careful engineer's
@@ -50,17 +49,17 @@ pub struct Baselines {
 pub fn baselines(sc: &Scenario, seed: u64, progress: &Progress) -> Baselines {
     let ctx = context(sc);
     let (tab, sim, hours) = (&sc.tab, &sc.sim, ctx.hours);
-    let est = Estimates::new(sim, tab, &sc.hourly, ctx.train_hours);
+    let est = sc.estimates();
     let (fixed, best_fixed) = baselines::best_fixed(tab, hours, ctx.train_hours);
     let schedules: Vec<(&str, Schedule)> = vec![
         ("oracle_hourly", baselines::oracle_hourly(tab, hours)),
         ("oracle", baselines::oracle(tab, hours)),
-        ("expected_best", baselines::expected_best(sim, tab, &est, hours)),
+        ("expected_best", baselines::expected_best(sim, tab, est, hours)),
         ("best_fixed", fixed),
-        ("fastest", baselines::fastest(tab, &est, hours)),
-        ("greedy_carbon", baselines::greedy_carbon(sim, tab, &est, hours)),
-        ("cheapest", baselines::cheapest(tab, &est, hours)),
-        ("greenest", baselines::greenest(sim, tab, &est, hours)),
+        ("fastest", baselines::fastest(tab, est, hours)),
+        ("greedy_carbon", baselines::greedy_carbon(sim, tab, est, hours)),
+        ("cheapest", baselines::cheapest(tab, est, hours)),
+        ("greenest", baselines::greenest(sim, tab, est, hours)),
         ("random", baselines::random(tab, hours, seed ^ 0xBA5E)),
     ];
     let bar = progress.bar(schedules.len() as u64, "baselines");

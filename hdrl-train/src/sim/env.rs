@@ -210,6 +210,15 @@ impl<'a> TacticalEnv<'a> {
         &self.pairs
     }
 
+    /// The function-days a validation score runs on: at most `max_pairs` of [`Self::pairs`]
+    /// (evenly strided; 0 = all), each with a provider context rotating AWS, Azure, GCP, so
+    /// every score of a policy or a rule on the same `max_pairs` sees the same days.
+    pub fn validation_pairs(&self, max_pairs: usize) -> Vec<(usize, usize, Provider)> {
+        let n = self.pairs.len();
+        let stride = if max_pairs == 0 || n <= max_pairs { 1 } else { n / max_pairs };
+        self.pairs.iter().step_by(stride.max(1)).enumerate().map(|(i, &(f, d))| (f, d, Provider::ALL[i % 3])).collect()
+    }
+
     /// Function-days available.
     pub fn len(&self) -> usize {
         self.pairs.len()

@@ -1,6 +1,8 @@
 //! `Scenario`: everything derived from a trace that the learners and the evaluation share
 //! (split, hourly buckets, simulator with its carbon and reward bounds, tables, encoder
-//! constants).
+//! constants, and the training-day estimates, computed once on first use).
+
+use std::sync::OnceLock;
 
 use anyhow::Result;
 use hdrl_infer::{EncoderConfig, RewardBounds};
@@ -10,6 +12,7 @@ use crate::data::carbon::{Carbon, CarbonMode, DEFAULT_ORIGIN};
 use crate::data::refdata;
 use crate::data::trace::{self, Trace};
 use crate::data::workload::{Hourly, Split, profiles};
+use crate::sim::estimates::Estimates;
 use crate::sim::tables::cold_flags;
 use crate::sim::{Sim, Tables, bounds};
 
@@ -57,6 +60,8 @@ pub struct Scenario {
     pub tab: Tables,
     /// Encoder constants stored with the models.
     pub enc: EncoderConfig,
+    /// Training-day estimates ([`Scenario::estimates`]).
+    estimates: OnceLock<Estimates>,
 }
 
 impl Scenario {
@@ -86,12 +91,19 @@ impl Scenario {
             None => bounds::derive(&sim, &profiles, &hourly, &cold, train_hours),
         };
         let tab = Tables::build(&sim, &trace, profiles, &hourly, cold, train_hours);
-        Ok(Self { trace, split, hourly, sim, tab, enc: EncoderConfig::DEFAULT })
+        Ok(Self { trace, split, hourly, sim, tab, enc: EncoderConfig::DEFAULT, estimates: OnceLock::new() })
     }
 
     /// Training hours.
     pub fn train_hours(&self) -> (usize, usize) {
         (self.split.train.0 * 24, self.split.train.1 * 24)
+    }
+
+    /// The training-day estimates every placement baseline, the DQN's day rewards and the
+    /// tactical layer's cloning teacher use; computed on first use and shared (across the
+    /// learners and the seeds of a run).
+    pub fn estimates(&self) -> &Estimates {
+        self.estimates.get_or_init(|| Estimates::new(&self.sim, &self.tab, &self.hourly, self.train_hours()))
     }
 
     /// Test hours (the evaluated ones).

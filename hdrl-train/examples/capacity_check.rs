@@ -176,9 +176,9 @@ fn strategic(sc: &Scenario, est: &Estimates, epochs: usize) -> anyhow::Result<()
     let (model, _) = fit_strategic(&xs, &ys, &vx, &vy, epochs * 4, true);
     let device = Default::default();
     let m = model;
-    let fitted = dqn::evaluate(&m, &val, sc.split.val, &device);
-    let best = dqn::evaluate_rule(&val, sc.split.val, |r| r.iter().copied().fold(f64::MIN, f64::max));
-    let random = dqn::evaluate_random(&val, sc.split.val);
+    let fitted = dqn::evaluate(&m, &val, &device);
+    let best = dqn::evaluate_rule(&val, |r| r.iter().copied().fold(f64::MIN, f64::max));
+    let random = dqn::evaluate_random(&val);
     println!("validation mean daily reward: fitted {fitted:.4}, best provider {best:.4}, random {random:.4}");
     Ok(())
 }

@@ -258,18 +258,14 @@ fn greedy<B: Backend>(model: &QNet<B>, s: &[f32; STRATEGIC_INPUT], device: &B::D
 }
 
 /// Greedy mean daily reward over every function-day with traffic of a validation
-/// environment, each function starting on AWS and following its own choices (the score of
-/// [`StrategicEnv::reward`]: mean hourly reward of the day).
-pub fn evaluate<B: Backend>(
-    model: &QNet<B>,
-    env: &StrategicEnv<'_>,
-    tab_days: (usize, usize),
-    device: &B::Device,
-) -> f64 {
+/// environment's days (from day 1 on), each function starting on AWS and following its own
+/// choices (the score of [`StrategicEnv::reward`]: mean hourly reward of the day).
+pub fn evaluate<B: Backend>(model: &QNet<B>, env: &StrategicEnv<'_>, device: &B::Device) -> f64 {
+    let (lo, hi) = env.days();
     let (mut sum, mut n) = (0.0, 0usize);
     for &f in env.functions() {
         let mut provider = hdrl_infer::Provider::Aws;
-        for d in tab_days.0.max(1)..tab_days.1 {
+        for d in lo.max(1)..hi {
             let a = greedy(model, &env.obs(f, d, provider), device);
             provider = hdrl_infer::Provider::from_index(a).unwrap_or(hdrl_infer::Provider::Aws);
             if env.active(f, d) {
@@ -283,10 +279,11 @@ pub fn evaluate<B: Backend>(
 
 /// The mean daily reward of `pick(rewards of AWS, Azure, GCP)` on the same function-days as
 /// [`evaluate`]: the mean for a uniformly random choice, the maximum for the hindsight best.
-pub fn evaluate_rule(env: &StrategicEnv<'_>, days: (usize, usize), pick: impl Fn([f64; 3]) -> f64) -> f64 {
+pub fn evaluate_rule(env: &StrategicEnv<'_>, pick: impl Fn([f64; 3]) -> f64) -> f64 {
+    let (lo, hi) = env.days();
     let (mut sum, mut n) = (0.0, 0usize);
     for &f in env.functions() {
-        for d in (days.0.max(1)..days.1).filter(|&d| env.active(f, d)) {
+        for d in (lo.max(1)..hi).filter(|&d| env.active(f, d)) {
             sum += pick(hdrl_infer::Provider::ALL.map(|p| env.reward(f, d, p) as f64));
             n += 1;
         }
@@ -316,8 +313,8 @@ pub fn evaluate_train_best(train: &StrategicEnv<'_>, val: &StrategicEnv<'_>) -> 
 
 /// The expected mean daily reward of a uniformly random provider choice (see
 /// [`evaluate_rule`]).
-pub fn evaluate_random(env: &StrategicEnv<'_>, days: (usize, usize)) -> f64 {
-    evaluate_rule(env, days, |r| r.iter().sum::<f64>() / 3.0)
+pub fn evaluate_random(env: &StrategicEnv<'_>) -> f64 {
+    evaluate_rule(env, |r| r.iter().sum::<f64>() / 3.0)
 }
 
 // ALGO LOGIC: one Double DQN step on a minibatch from the replay buffer.
@@ -432,7 +429,6 @@ pub fn train<B: AutodiffBackend>(
     cfg: &DqnConfig,
     env: &mut StrategicEnv<'_>,
     val_env: &StrategicEnv<'_>,
-    val_days: (usize, usize),
     seed: u64,
     device: &B::Device,
     ckpt: &Path,
@@ -484,7 +480,7 @@ pub fn train<B: AutodiffBackend>(
         let (m, t, rets, losses) = round(model, target, &mut optim, env, &mut st, cfg, &huber, &mut rng, device, &bar);
         (model, target) = (m, t);
         // Validation and model selection on validation days only.
-        let val = evaluate(&model.valid(), val_env, val_days, device);
+        let val = evaluate(&model.valid(), val_env, device);
         if val > st.best_val {
             st.best_val = val;
             best = model.valid();

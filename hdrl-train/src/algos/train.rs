@@ -33,14 +33,11 @@ pub fn train_dqn<B: AutodiffBackend>(
     let planned = d.estimates().planned_day_rewards(&d.sim, &d.tab);
     let mut env = StrategicEnv::new(&d.sim, &d.tab, d.enc, d.split.train, seed ^ 1).with_day_rewards(planned.clone());
     let val = StrategicEnv::new(&d.sim, &d.tab, d.enc, d.split.val, seed ^ 2).with_day_rewards(planned);
-    let mut t = dqn::train::<B>(cfg, &mut env, &val, d.split.val, seed, device, &dir.join("dqn"), p)?;
+    let mut t = dqn::train::<B>(cfg, &mut env, &val, seed, device, &dir.join("dqn"), p)?;
     t.references = vec![
         ("rule: train-best provider".into(), dqn::evaluate_train_best(&env, &val)),
-        (
-            "hindsight best provider".into(),
-            dqn::evaluate_rule(&val, d.split.val, |r| r.iter().copied().fold(f64::MIN, f64::max)),
-        ),
-        ("random".into(), dqn::evaluate_random(&val, d.split.val)),
+        ("hindsight best provider".into(), dqn::evaluate_rule(&val, |r| r.iter().copied().fold(f64::MIN, f64::max))),
+        ("random".into(), dqn::evaluate_random(&val)),
     ];
     Ok(t)
 }

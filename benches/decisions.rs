@@ -56,6 +56,17 @@ fn models<P: Precision>(c: &mut Criterion, h: &Hierarchy<P>, tag: &str) {
     g.bench_function(tag, |b| b.iter(|| black_box(h.ppo.critic(&k, black_box(&xt[next(&mut i)])))));
     g.finish();
 
+    // One tactical decision as `decide` makes it: the trunk once, both heads.
+    let mut g = c.benchmark_group("ppo");
+    g.bench_function(tag, |b| {
+        b.iter(|| {
+            let mut logits = [0.0; 24];
+            let r = h.ppo.forward(&k, black_box(&xt[next(&mut i)]), &mut logits);
+            black_box((r, logits))
+        })
+    });
+    g.finish();
+
     let mut g = c.benchmark_group("lstm_window");
     g.bench_function(tag, |b| {
         b.iter(|| {

@@ -58,11 +58,11 @@ print(f"Keep-alive / pre-warming on the hierarchy's placements (cold starts, idl
       + "; ".join(f"{k} {100*v['cold_start_rate']:.2f} %, {v['idle_gb_h']:.0f}, {v['cost_usd_per_m']:.1f}"
                   for k, v in p.items()) + ".")
 for ds, models in r["forecast"].items():
-    best = min((v["rmse"], k) for k, v in models.items())
+    best = min((v["rmse"], k) for k, v in models.items() if not k.startswith("lstm"))
     l = models["lstm"]
-    print(f"Forecasting ({ds}): LSTM RMSE {l['rmse']:.4f} req/s, MASE {l['mase']:.2f}, "
-          f"under-provisioned {100*l['under_rate']:.1f} % of steps, over-provisioning ratio "
-          f"{l['over_ratio']:.2f}; best RMSE {best[1]} {best[0]:.4f}.")
+    print(f"Forecasting ({ds}): LSTM RMSE {l['rmse']:.4f} req/s ({l['rmse']/best[0]:.2f}× the best "
+          f"baseline, {best[1]} {best[0]:.4f}), MAE {l['mae']:.4f}, MASE {l['mase']:.2f}, "
+          f"under-provisioned {100*l['under_rate']:.1f} % of steps.")
 i = r["int8"]
 print(f"int8 vs f32: DQN agreement {100*i['dqn_agreement']:.2f} %, PPO {100*i['ppo_agreement']:.2f} %, "
       f"LSTM RMSE {i['lstm_rmse_f32']:.4f} → {i['lstm_rmse_int8']:.4f}, int8 hierarchy reward "

@@ -29,8 +29,9 @@ use crate::reward::RewardBounds;
 pub const MAGIC: [u8; 8] = *b"HDRLWTS\0";
 /// The format version this library reads and writes. Version 2 added the reward bounds;
 /// version 3 the carbon, CPU-share and current-placement inputs (wider DQN and PPO inputs, the
-/// carbon encoder constant).
-pub const FORMAT_VERSION: u16 = 3;
+/// carbon encoder constant); version 4 the forecaster's residual output clamped at zero
+/// instead of a softplus (the same weights mean another forecast).
+pub const FORMAT_VERSION: u16 = 4;
 /// Size of the fixed header before the body.
 pub const HEADER_BYTES: usize = 18;
 /// Most metrics a provenance record holds.

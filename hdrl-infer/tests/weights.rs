@@ -133,10 +133,10 @@ fn every_bad_file_is_its_own_error() {
     assert_eq!(load(&good[..5]), Err(InferError::Truncated));
     assert_eq!(load(&good[..HEADER_BYTES - 1]), Err(InferError::Truncated));
 
-    // Files of every earlier version (1: before reward bounds, 2: before the carbon inputs)
-    // and a future one: each a clear error.
+    // Files of every earlier version (1: before reward bounds, 2: before the carbon inputs,
+    // 3: the forecaster's softplus output) and a future one: each a clear error.
     let mut bad = good.clone();
-    for v in [1u8, 2, FORMAT_VERSION as u8 + 1] {
+    for v in [1u8, 2, 3, FORMAT_VERSION as u8 + 1] {
         bad[8] = v;
         assert_eq!(load(&bad), Err(InferError::UnsupportedVersion { found: v as u16 }));
     }

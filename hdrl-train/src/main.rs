@@ -131,17 +131,26 @@ enum Cmd {
         #[arg(long, default_value_t = 60.0)]
         step: f64,
     },
-    /// Re-export weight files from a run directory's checkpoints (f32, int8, bundle).
+    /// Re-export weight files from a run directory's checkpoints (f32, int8, bundle), and/or
+    /// write the f32 networks as ONNX models (opset 17) with `--onnx DIR`.
     Export {
         /// Run directory (with checkpoints/ and config.json).
-        #[arg(long)]
-        run: PathBuf,
-        /// Output directory (default <run>/models).
+        #[arg(long, required_unless_present = "bundle", conflicts_with = "bundle")]
+        run: Option<PathBuf>,
+        /// An f32 bundle to write as ONNX (instead of a run directory; needs `--onnx`).
+        #[arg(long, requires = "onnx")]
+        bundle: Option<PathBuf>,
+        /// Output directory of the weight files (default <run>/models).
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Also write dqn.onnx, ppo.onnx, lstm.onnx and examples.json (seeded inputs and
+        /// hdrl-infer's outputs) into this directory.
+        #[arg(long)]
+        onnx: Option<PathBuf>,
     },
-    /// Evaluate a saved forecaster and the forecasting baselines on the last 20 % of the
-    /// minutes of any Azure 2019 per-minute file.
+    /// Evaluate a saved forecaster and the forecasting baselines on the test functions of any
+    /// Azure 2019 per-minute file (15 % of the functions, the last 20 % of their minutes),
+    /// overall and per activity class.
     EvalForecast {
         /// Weight file holding an LSTM (e.g. models/lstm2019.f32.hdrl).
         #[arg(long)]
@@ -264,7 +273,17 @@ fn main() -> Result<()> {
             let args = cli::train::TrainArgs { which, trace: common.trace.clone(), out, cfg, quiet: common.quiet };
             with_backend!(device(&common.device)?, cli::train::train(&args))
         }
-        Cmd::Export { run, out } => cli::export::export_run(&run, out.as_deref()),
+        Cmd::Export { run, bundle, out, onnx } => {
+            let bundle = match (run, bundle) {
+                (Some(run), _) => cli::export::export_run(&run, out.as_deref())?.join("bundle.f32.hdrl"),
+                (None, Some(b)) => b,
+                (None, None) => anyhow::bail!("hdrl export needs --run DIR or --bundle FILE"),
+            };
+            match onnx {
+                Some(dir) => cli::export::export_onnx(&bundle, &dir),
+                None => Ok(()),
+            }
+        }
         Cmd::EvalForecast { model, series, json } => {
             cli::eval_forecast::eval_forecast(&model, &series, json.as_deref())
         }

@@ -50,6 +50,14 @@ fn quick_run_produces_a_complete_report() {
             }
         }
     }
+    // Per activity class too: every class dataset names its class and carries the LSTM.
+    let fc = r["forecast"].as_object().unwrap();
+    let classes: Vec<&String> = fc.keys().filter(|k| k.contains(", ")).collect();
+    assert!(classes.iter().any(|k| k.starts_with("trace, ")), "{:?}", fc.keys());
+    for k in classes {
+        assert!(["busy", "medium", "sparse"].iter().any(|c| k.ends_with(&format!("{c} functions"))), "{k}");
+        assert!(fc[k]["lstm"]["rmse"].as_f64().is_some_and(f64::is_finite), "{k}");
+    }
     for f in ["dqn_agreement", "ppo_agreement", "lstm_rmse_f32", "lstm_rmse_int8", "hierarchy_mean_reward"] {
         assert!(r["int8"][f].as_f64().is_some(), "int8.{f}");
     }
@@ -65,7 +73,7 @@ fn quick_run_produces_a_complete_report() {
 
     // Plots open as PNGs of a sensible size; the markdown links them.
     let md = std::fs::read_to_string(out.join("report.md")).unwrap();
-    for png in ["training_curves.png", "policies.png", "pareto.png", "forecast.png", "coldstarts.png"] {
+    for png in ["training_curves.png", "policies.png", "pareto.png", "forecast.png", "coldstarts.png", "prewarm.png"] {
         let (w, h) = png_size(&out.join(png));
         assert!(w >= 400 && h >= 300, "{png}: {w}x{h}");
         assert!(md.contains(png), "report.md does not show {png}");
@@ -135,6 +143,9 @@ fn quick_run_produces_a_complete_report() {
         .output()
         .unwrap();
     assert!(!int8.status.success() && String::from_utf8_lossy(&int8.stderr).contains("f32 bundle"));
-    assert_eq!(ef["lstm"]["rmse"], r["forecast"]["azure2019"]["lstm"]["rmse"], "same model, same data, same number");
+    assert_eq!(
+        ef["all"]["lstm"]["rmse"], r["forecast"]["azure2019"]["lstm"]["rmse"],
+        "same model, same data, same number"
+    );
     let _ = std::fs::remove_dir_all(&out);
 }

@@ -5,7 +5,7 @@ use crate::InferError;
 use crate::features::{OPERATIONAL_FEATURES, WINDOW};
 use crate::kernels::Kernels;
 use crate::layers::{Linear, LstmLayer};
-use crate::math::{relu_slice, softplus};
+use crate::math::relu_slice;
 use crate::weights::ModelKind;
 
 /// Steps per block of [`Forecaster::forward`].
@@ -13,10 +13,14 @@ const LSTM_BLOCK: usize = 4;
 
 model! {
     /// ```text
-    /// 12 × 5 ─ LSTM 5→128 ─ LSTM 128→64 ─ last h (64) ─ Linear 64→32 ─ ReLU ─ Linear 32→3 ─ softplus
+    /// 12 × 5 ─ LSTM 5→128 ─ LSTM 128→64 ─ last h (64) ─ Linear 64→32 ─ ReLU ─ Linear 32→3 ─┐
+    /// last step's (rate, memory, CPU) ───────────────────────────────────────────────────── + ─ max(0, ·)
     /// ```
-    /// Outputs are non-negative (softplus) and in the encoder's normalised units; decode them
-    /// with [`EncoderConfig::decode_forecast`](crate::EncoderConfig::decode_forecast).
+    /// The head forecasts the change from the last step (a residual: repeating the last value
+    /// costs the network nothing) and the sum is clamped at zero (the head is trained linear, so
+    /// an idle function's forecast is exactly 0; format v3's softplus output could not go below
+    /// its floor). Outputs are in the encoder's normalised units; decode them with
+    /// [`EncoderConfig::decode_forecast`](crate::EncoderConfig::decode_forecast).
     /// 1 409 120 multiply-accumulates per window.
     pub struct Forecaster<P> : ModelKind::Lstm, dims [12, 5, 128, 64, 32, 3] {
         /// First LSTM layer.
@@ -68,8 +72,10 @@ impl<P: crate::layers::Precision> Forecaster<P> {
         let mut y = [0.0; 3];
         self.d2.forward(k, &d1, &mut y);
         check_output(&y)?;
-        for (o, v) in out.iter_mut().zip(y) {
-            *o = softplus(v);
+        // Residual: the head forecasts the change from the last step's (rate, memory, CPU).
+        let last = &window[WINDOW - 1];
+        for ((o, v), x) in out.iter_mut().zip(y).zip(last) {
+            *o = (v + x).max(0.0);
         }
         Ok(())
     }

@@ -167,7 +167,9 @@ where
         lstm_step(&m.l2, &h1.clone(), &mut h2, &mut c2);
     }
     let d = relu(m.d1.to_ref().apply(&h2));
-    m.d2.to_ref().apply(&d).into_iter().map(|v| v.max(0.0) + (-v.abs()).exp().ln_1p()).collect()
+    // Residual on the last step's first three features, clamped at zero (format v4).
+    let last = &window[window.len() - 1];
+    m.d2.to_ref().apply(&d).into_iter().zip(last).map(|(v, x)| (v + x).max(0.0)).collect()
 }
 
 /// Deterministic inputs in [0, 1].

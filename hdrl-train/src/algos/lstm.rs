@@ -1,6 +1,8 @@
-//! Operational layer: the LSTM load forecaster, trained supervised with an asymmetric MSE
-//! (under-prediction costs 5×: a missed burst means cold starts, an over-forecast only idle
-//! memory). Config, network, window sampling and loop in one file.
+//! Operational layer: the LSTM load forecaster, trained supervised with the MSE of its point
+//! forecast, the request rate's error counted in requests/s (the units RMSE and Little's law
+//! use). The asymmetric MSE, where under-prediction costs `under_weight` times more, stays
+//! available: its 5× default biased the forecast upwards, see docs/decision-quality.md §7–8.
+//! Config, network, window sampling and loop in one file.
 
 use std::path::Path;
 use std::time::Instant;
@@ -10,7 +12,7 @@ use burn::module::AutodiffModule;
 use burn::nn::{Dropout, DropoutConfig, Linear, LinearConfig, Lstm, LstmConfig};
 use burn::optim::{AdamConfig, Optimizer};
 use burn::prelude::*;
-use burn::tensor::activation::{relu, softplus};
+use burn::tensor::activation::relu;
 use burn::tensor::backend::AutodiffBackend;
 use hdrl_infer::features::{OPERATIONAL_FEATURES, WINDOW};
 use rand::Rng;
@@ -42,6 +44,9 @@ pub struct ForecastConfig {
     pub val_windows: usize,
     /// Weight of under-prediction errors relative to over-prediction.
     pub under_weight: f32,
+    /// Score the request rate's error in requests/s (the units the forecast is judged in by
+    /// RMSE) instead of in the encoder's log1p units; memory and CPU stay in encoder units.
+    pub rate_units: bool,
     /// Dropout between the LSTM layers (training only).
     pub dropout: f64,
     /// Global gradient-norm clip.
@@ -59,7 +64,8 @@ impl Default for ForecastConfig {
             max_epochs: 40,
             batches_per_epoch: 24,
             val_windows: 1024,
-            under_weight: 5.0,
+            under_weight: 1.0,
+            rate_units: true,
             dropout: 0.2,
             grad_clip: 1.0,
         }
@@ -97,13 +103,18 @@ impl<B: Backend> ForecastNet<B> {
     }
 
     /// # Shapes
-    /// `x`: `[batch, 12, 5]` → `[batch, 3]` non-negative (softplus) normalised forecast.
+    /// `x`: `[batch, 12, 5]` → `[batch, 3]` normalised forecast, linear: trained so, and clamped
+    /// at zero when served (hdrl-infer's `Forecaster`), so that an idle step's forecast can be
+    /// exactly 0.
     pub fn forward(&self, x: Tensor<B, 3>) -> Tensor<B, 2> {
+        let [b, t, _] = x.dims();
+        // The last step's (rate, memory, CPU): the head forecasts the change from it.
+        let last = x.clone().slice([0..b, t - 1..t, 0..3]).reshape([b, 3]);
         let (o1, _) = self.l1.forward(x, None); // [b, 12, 128]
         let o1 = self.drop.forward(o1);
         let (_, s2) = self.l2.forward(o1, None);
         let h = s2.hidden; // [b, 64]: the last step's hidden state
-        softplus(self.d2.forward(relu(self.d1.forward(h))), 1.0)
+        self.d2.forward(relu(self.d1.forward(h))) + last
     }
 }
 
@@ -113,6 +124,29 @@ pub fn asymmetric_mse<B: Backend>(pred: Tensor<B, 2>, target: Tensor<B, 2>, unde
     let under = e.clone().greater_elem(0.0).float(); // 1 where under-predicting
     let w = under.mul_scalar(under_weight - 1.0).add_scalar(1.0);
     (w * e.square()).mean()
+}
+
+/// Largest encoded rate the rate-units loss decodes (e^{1.2·ln 10 001} ≈ 6·10⁴ req/s), so
+/// that a wild early prediction cannot overflow.
+const MAX_ENCODED_RATE: f32 = 1.2;
+
+/// The training loss: [`asymmetric_mse`] in encoder units, or (with `rate_units`) the request
+/// rate's squared error in requests/s plus the memory and CPU columns' in encoder units.
+pub fn forecast_loss<B: Backend>(pred: Tensor<B, 2>, target: Tensor<B, 2>, cfg: &ForecastConfig) -> Tensor<B, 1> {
+    if !cfg.rate_units {
+        return asymmetric_mse(pred, target, cfg.under_weight);
+    }
+    let [n, _] = pred.dims();
+    // The rate's log1p scale (the trainer's windows use the default encoder).
+    let l = hdrl_infer::EncoderConfig::default().operational[0].hi.ln_1p();
+    let decode = |t: Tensor<B, 2>| t.clamp_max(MAX_ENCODED_RATE).mul_scalar(l).exp().sub_scalar(1.0);
+    let rate = asymmetric_mse(
+        decode(pred.clone().slice([0..n, 0..1])),
+        decode(target.clone().slice([0..n, 0..1])),
+        cfg.under_weight,
+    );
+    let rest = asymmetric_mse(pred.slice([0..n, 1..3]), target.slice([0..n, 1..3]), cfg.under_weight);
+    rate + rest.mul_scalar(2.0 / 3.0)
 }
 
 /// One history record (JSON).
@@ -181,7 +215,7 @@ pub fn val_loss<B: Backend, S: WindowSource + ?Sized>(
     let p = predict(model, &vx, device);
     let pred = Tensor::<B, 2>::from_data(TensorData::new(p, [n, 3]), device);
     let y = Tensor::<B, 2>::from_data(TensorData::new(vy, [n, 3]), device);
-    asymmetric_mse(pred, y, cfg.under_weight).into_scalar().elem::<f64>()
+    forecast_loss(pred, y, cfg).into_scalar().elem::<f64>()
 }
 
 // ALGO LOGIC: one epoch of sampled minibatches.
@@ -206,7 +240,7 @@ fn train_epoch<B: AutodiffBackend, S: WindowSource + ?Sized>(
         }
         let x = Tensor::<B, 3>::from_data(TensorData::new(xs, [n, WINDOW, OPERATIONAL_FEATURES]), device);
         let y = Tensor::<B, 2>::from_data(TensorData::new(ys, [n, 3]), device);
-        let loss = asymmetric_mse(model.forward(x), y, cfg.under_weight);
+        let loss = forecast_loss(model.forward(x), y, cfg);
         let (m, lv) = finite_step(model, optim, loss, cfg.grad_clip, lr);
         model = m;
         match lv {
@@ -298,7 +332,7 @@ pub fn train<B: AutodiffBackend, S: WindowSource + ?Sized>(
             let p = predict(&model.valid(), &vx, device);
             let pred = Tensor::<B::InnerBackend, 2>::from_data(TensorData::new(p, [nv, 3]), device);
             let y = Tensor::<B::InnerBackend, 2>::from_data(TensorData::new(vy.clone(), [nv, 3]), device);
-            asymmetric_mse(pred, y, cfg.under_weight).into_scalar().elem::<f64>()
+            forecast_loss(pred, y, cfg).into_scalar().elem::<f64>()
         };
         st.epoch += 1;
         let lr_used = st.lr;

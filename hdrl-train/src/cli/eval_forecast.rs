@@ -1,5 +1,6 @@
-//! `hdrl eval-forecast`: a saved forecaster and the forecasting baselines on the last 20 % of
-//! the minutes of any Azure 2019 per-minute file.
+//! `hdrl eval-forecast`: a saved forecaster and the forecasting baselines on the test functions
+//! of any Azure 2019 per-minute file (15 % of the functions, never trained or selected on; the
+//! last 20 % of their minutes), overall and per activity class.
 
 use std::path::Path;
 
@@ -7,7 +8,8 @@ use anyhow::{Context, Result};
 use hdrl_infer::{AnyHierarchy, Window};
 
 use crate::data::load::minute_windows;
-use crate::evaluate::forecast::eval_minutes;
+use crate::data::windows::Role;
+use crate::evaluate::forecast::{CLASSES, eval_minutes};
 use crate::output::files::write_json;
 
 /// Load any bundle file (f32 or int8).
@@ -31,22 +33,31 @@ pub fn eval_forecast(model: &Path, series: &Path, json: Option<&Path>) -> Result
         Ok(r.map_err(|e| anyhow::anyhow!("{}: {e}", model.display()))?.0.request_rate)
     };
     let m = eval_minutes(&src, &mut [("lstm", &mut f)])?;
+    let count = |r: Role| (0..src.series.len()).filter(|&s| src.plays(s, r)).count();
     println!(
-        "{name}: last 20 % of {} steps of {} series",
+        "{name}: {} test functions (of {}; {} train, {} validation), last 20 % of {} steps",
+        count(Role::Test),
+        src.series.len(),
+        count(Role::Train),
+        count(Role::Val),
         src.series.first().map(|s| s.x.len()).unwrap_or(0),
-        src.series.len()
     );
-    println!("{:<16} {:>10} {:>10} {:>8} {:>8} {:>8} {:>8}", "model", "rmse", "mae", "r2", "mase", "under", "over");
-    for (k, v) in &m {
-        println!(
-            "{k:<16} {:>10.4} {:>10.4} {:>8.3} {:>8.3} {:>7.1}% {:>8.3}",
-            v.rmse,
-            v.mae,
-            v.r2,
-            v.mase,
-            100.0 * v.under_rate,
-            v.over_ratio
-        );
+    for class in std::iter::once("all").chain(CLASSES) {
+        let Some(models) = m.get(class) else { continue };
+        let n = models.values().next().map_or(0, |v| v.n);
+        println!("\n{class} ({n} steps)");
+        println!("{:<16} {:>10} {:>10} {:>8} {:>8} {:>8} {:>8}", "model", "rmse", "mae", "r2", "mase", "under", "over");
+        for (k, v) in models {
+            println!(
+                "{k:<16} {:>10.4} {:>10.4} {:>8.3} {:>8.3} {:>7.1}% {:>8.3}",
+                v.rmse,
+                v.mae,
+                v.r2,
+                v.mase,
+                100.0 * v.under_rate,
+                v.over_ratio
+            );
+        }
     }
     if let Some(j) = json {
         write_json(j, &m)?;

@@ -1,11 +1,13 @@
-//! `hdrl export`: re-export weight files from a run directory's checkpoints.
+//! `hdrl export`: re-export weight files from a run directory's checkpoints, and write the f32
+//! networks as ONNX models.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use burn::backend::NdArray;
 use burn::module::Module;
 use burn::record::DefaultRecorder;
+use hdrl_infer::{AnyHierarchy, ModelKind};
 
 use crate::algos::dqn::QNet;
 use crate::algos::export::{self, Exported};
@@ -13,13 +15,16 @@ use crate::algos::lstm::ForecastNet;
 use crate::algos::ppo::ActorCriticNet;
 use crate::cli::config::RunConfig;
 use crate::cli::train::provenance;
+use crate::output::onnx;
 
 /// Export every learner whose best checkpoint a run directory holds: f32 and int8 files, and
 /// both bundles when all three are present.
 ///
+/// Returns the directory written.
+///
 /// # Errors
 /// Missing config or checkpoints.
-pub fn export_run(run: &Path, out: Option<&Path>) -> Result<()> {
+pub fn export_run(run: &Path, out: Option<&Path>) -> Result<PathBuf> {
     let cfg = RunConfig::from_file(&run.join("config.json"))?;
     let out = out.map(Path::to_path_buf).unwrap_or_else(|| run.join("models"));
     let dev = Default::default();
@@ -62,6 +67,29 @@ pub fn export_run(run: &Path, out: Option<&Path>) -> Result<()> {
     ex.set_reward_bounds(bounds);
     for (k, v) in export::write_models(&out, &ex, &info)? {
         eprintln!("wrote {} ({v} bytes)", out.join(k.trim_start_matches("models/")).display());
+    }
+    Ok(out)
+}
+
+/// Write the three f32 networks of a bundle as ONNX models (see [`crate::output::onnx`]).
+///
+/// # Errors
+/// An unreadable bundle, an int8 or incomplete one, I/O.
+pub fn export_onnx(bundle: &Path, dir: &Path) -> Result<()> {
+    let bytes = std::fs::read(bundle).with_context(|| format!("cannot read {}", bundle.display()))?;
+    let h = match AnyHierarchy::load(&bytes).map_err(|e| anyhow::anyhow!("{}: {e}", bundle.display()))? {
+        AnyHierarchy::F32(h) => h,
+        AnyHierarchy::I8(_) => {
+            bail!("{}: an int8 bundle; ONNX export writes the f32 networks (pass bundle.f32.hdrl)", bundle.display())
+        }
+    };
+    for kind in ModelKind::ALL {
+        if !h.has(kind) {
+            bail!("{}: holds no {kind} model; ONNX export needs all three (bundle.f32.hdrl)", bundle.display());
+        }
+    }
+    for p in onnx::write_all(&h, dir)? {
+        eprintln!("wrote {}", p.display());
     }
     Ok(())
 }

@@ -169,16 +169,56 @@ impl WindowSource for TraceWindows<'_> {
 pub struct MinuteWindows {
     /// Encoded series per function.
     pub series: Vec<EncodedSeries>,
-    /// Train fraction boundary (steps): windows for training end before `train_end`.
+    /// What each function is for (same order as `series`; see [`function_roles`]).
+    pub roles: Vec<Vec<Role>>,
+    /// Train fraction boundary (steps): training and validation windows end before
+    /// `train_end`; the test period is `[train_end, len)`.
     pub train_end: usize,
-    /// Validation windows lie in `[val_start, train_end)` (the last eighth of the training part).
-    pub val_start: usize,
+}
+
+/// What a function of a per-minute set is used for: the split is by function, so the test
+/// functions are never seen in training or model selection (a gateway meets new functions).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    /// Training windows (70 % of the functions, their first 80 % of minutes).
+    Train,
+    /// Validation windows for model selection (15 %, their first 80 % of minutes).
+    Val,
+    /// Evaluation only (15 %, their last 20 % of minutes).
+    Test,
+}
+
+/// Roles for `n` functions identified by `ids`: ordered by a hash of the id (independent of
+/// file order), the first 70 % train, the next 15 % validate, the rest test. With fewer than
+/// three functions there is nothing to split: every function plays every role (a time split).
+pub fn function_roles(ids: &[&str]) -> Vec<Vec<Role>> {
+    let n = ids.len();
+    if n < 3 {
+        return vec![vec![Role::Train, Role::Val, Role::Test]; n];
+    }
+    let mut order: Vec<usize> = (0..n).collect();
+    let h = |s: &str| mix(s.bytes().fold(0xF00D_u64, |h, b| h.wrapping_mul(0x100_0000_01b3).wrapping_add(b as u64)));
+    order.sort_by_key(|&i| (h(ids[i]), i));
+    let n_train = ((n as f64 * 0.7).round() as usize).clamp(1, n - 2);
+    let n_val = ((n as f64 * 0.15).round() as usize).clamp(1, n - n_train - 1);
+    let mut roles = vec![Vec::new(); n];
+    for (k, &i) in order.iter().enumerate() {
+        roles[i].push(if k < n_train {
+            Role::Train
+        } else if k < n_train + n_val {
+            Role::Val
+        } else {
+            Role::Test
+        });
+    }
+    roles
 }
 
 impl MinuteWindows {
     /// Build from a 2019 file, its duration means (ms, by function hash) and memory (MB, by
-    /// app hash). The first 80 % of minutes train (with their last eighth held out for
-    /// validation), the last 20 % test.
+    /// app hash). Split by function ([`function_roles`]: 70 % train, 15 % validate, 15 % test)
+    /// and by time (the first 80 % of the minutes for training and validation, the last 20 %
+    /// for the test).
     pub fn new(
         enc: &EncoderConfig,
         pm: &PerMinute,
@@ -219,8 +259,19 @@ impl MinuteWindows {
             .collect::<Vec<_>>();
         let len = series.first().map(|s| s.x.len()).unwrap_or(0);
         let train_end = len * 8 / 10;
-        let val_start = train_end - (train_end / 8).max(1);
-        Self { series, train_end, val_start }
+        let ids: Vec<String> = pm.series.iter().map(|s| format!("{}/{}", s.app, s.func)).collect();
+        let roles = function_roles(&ids.iter().map(String::as_str).collect::<Vec<_>>());
+        Self { series, roles, train_end }
+    }
+
+    /// Whether function `s` plays `role`.
+    pub fn plays(&self, s: usize, role: Role) -> bool {
+        self.roles.get(s).is_some_and(|r| r.contains(&role))
+    }
+
+    /// The test functions' series.
+    pub fn test_series(&self) -> impl Iterator<Item = &EncodedSeries> {
+        self.series.iter().enumerate().filter(|(s, _)| self.plays(*s, Role::Test)).map(|(_, e)| e)
     }
 }
 
@@ -234,11 +285,25 @@ impl WindowSource for MinuteWindows {
         (n as f64).sqrt()
     }
 
-    fn range(&self, _s: usize, set: WindowSet) -> (usize, usize) {
-        match set {
-            WindowSet::Train => (WINDOW, self.val_start.max(WINDOW + 1)),
-            WindowSet::Val => (self.val_start.max(WINDOW), self.train_end.max(WINDOW + 1)),
+    fn range(&self, s: usize, set: WindowSet) -> (usize, usize) {
+        let role = match set {
+            WindowSet::Train => Role::Train,
+            WindowSet::Val => Role::Val,
+        };
+        if !self.plays(s, role) {
+            return (0, 0);
         }
+        let end = self.train_end.max(WINDOW + 1);
+        if self.plays(s, Role::Train) && self.plays(s, Role::Val) {
+            // Too few functions to split by function: the last eighth of the training minutes
+            // validates.
+            let val_start = (self.train_end - (self.train_end / 8).max(1)).max(WINDOW);
+            return match set {
+                WindowSet::Train => (WINDOW, val_start.max(WINDOW + 1)),
+                WindowSet::Val => (val_start, end),
+            };
+        }
+        (WINDOW, end)
     }
 
     fn window(&self, s: usize, start: usize) -> ([[f32; OPERATIONAL_FEATURES]; WINDOW], [f32; 3]) {
@@ -246,5 +311,31 @@ impl WindowSource for MinuteWindows {
         let e = &self.series[s];
         let t = start.clamp(WINDOW, e.x.len() - 1);
         (e.window(t), e.target(t))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn functions_split_70_15_15_whatever_their_order() {
+        let ids: Vec<String> = (0..100).map(|i| format!("app{}/f{i}", i % 7)).collect();
+        let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
+        let roles = function_roles(&refs);
+        let count = |r: Role| roles.iter().filter(|x| x.as_slice() == [r]).count();
+        assert_eq!((count(Role::Train), count(Role::Val), count(Role::Test)), (70, 15, 15));
+        // The same function gets the same role in a file listed in another order.
+        let rev: Vec<&str> = refs.iter().rev().copied().collect();
+        let rroles = function_roles(&rev);
+        for (i, r) in roles.iter().enumerate() {
+            assert_eq!(r, &rroles[99 - i]);
+        }
+        // Three functions: one of each; fewer: everyone plays every role (time split).
+        let small = function_roles(&["a", "b", "c"]);
+        for r in [Role::Train, Role::Val, Role::Test] {
+            assert_eq!(small.iter().filter(|x| x.as_slice() == [r]).count(), 1);
+        }
+        assert_eq!(function_roles(&["a"]), vec![vec![Role::Train, Role::Val, Role::Test]]);
     }
 }

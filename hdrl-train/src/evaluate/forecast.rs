@@ -91,21 +91,69 @@ impl Accum {
     }
 }
 
+/// Forecast metrics by activity class (`all`, `busy`, `medium`, `sparse`), then by model.
+pub type ClassMetrics = BTreeMap<String, BTreeMap<String, ForecastMetrics>>;
+
+/// The activity classes besides `all`, busiest first.
+pub const CLASSES: [&str; 3] = ["busy", "medium", "sparse"];
+
+/// A function's activity class from its mean request rate over the training period: `busy` at
+/// one request per second or more, `medium` at one per minute or more, `sparse` below.
+pub fn activity_class(mean_rate: f32) -> &'static str {
+    if mean_rate >= 1.0 {
+        "busy"
+    } else if mean_rate >= 1.0 / 60.0 {
+        "medium"
+    } else {
+        "sparse"
+    }
+}
+
+/// Accumulators per activity class (and `all`) and model.
+#[derive(Default)]
+struct ClassAccum {
+    acc: BTreeMap<&'static str, BTreeMap<String, Accum>>,
+}
+
+impl ClassAccum {
+    fn add(&mut self, class: &'static str, model: &str, forecast: f32, actual: f32) {
+        for c in ["all", class] {
+            self.acc.entry(c).or_default().entry(model.to_string()).or_default().add(forecast, actual);
+        }
+    }
+
+    /// The MASE scale of one series, for every model of its class (and `all`).
+    fn add_naive(&mut self, class: &'static str, train: &[f32]) {
+        for c in ["all", class] {
+            for a in self.acc.entry(c).or_default().values_mut() {
+                a.add_naive(train);
+            }
+        }
+    }
+
+    fn finish(self) -> ClassMetrics {
+        self.acc
+            .into_iter()
+            .map(|(c, m)| (c.to_string(), m.into_iter().map(|(k, v)| (k, v.finish())).collect()))
+            .collect()
+    }
+}
+
 /// Evaluate a forecaster (a closure from an encoded window to a raw rate forecast) and every
-/// baseline on the last 20 % of each per-minute series (steps of 60 s; the seasonal baseline
-/// uses a 60-step season, one hour, as one day of history is not available in such files).
+/// baseline on the test functions of a per-minute set (functions never trained or selected
+/// on), over the last 20 % of their minutes (steps of 60 s; the seasonal baseline uses a
+/// 60-step season, one hour, as one day of history is not available in such files). Metrics
+/// overall and per activity class (from each function's first 80 %).
 ///
 /// # Errors
 /// The forecaster's error.
-pub fn eval_minutes(
-    src: &MinuteWindows,
-    models: &mut [(&str, &mut ForecastFn<'_>)],
-) -> anyhow::Result<std::collections::BTreeMap<String, ForecastMetrics>> {
+pub fn eval_minutes(src: &MinuteWindows, models: &mut [(&str, &mut ForecastFn<'_>)]) -> anyhow::Result<ClassMetrics> {
     let season = 60;
-    let mut acc: std::collections::BTreeMap<String, Accum> = std::collections::BTreeMap::new();
-    for s in &src.series {
+    let mut acc = ClassAccum::default();
+    for s in src.test_series() {
         let train = &s.rate[..src.train_end];
         let train_mean = train.iter().sum::<f32>() / train.len().max(1) as f32;
+        let class = activity_class(train_mean);
         let mut ewma = 0.0f32;
         for &r in train {
             ewma = 0.3 * r + 0.7 * ewma;
@@ -113,33 +161,30 @@ pub fn eval_minutes(
         for t in src.train_end..s.rate.len() {
             let actual = s.rate[t];
             for b in Baseline::ALL {
-                acc.entry(b.key().to_string())
-                    .or_default()
-                    .add(b.forecast(&s.rate, t, train_mean, season, ewma), actual);
+                acc.add(class, b.key(), b.forecast(&s.rate, t, train_mean, season, ewma), actual);
             }
             let w = s.window(t);
             for (name, f) in models.iter_mut() {
-                acc.entry(name.to_string()).or_default().add(f(&w)?, actual);
+                acc.add(class, name, f(&w)?, actual);
             }
             ewma = 0.3 * actual + 0.7 * ewma;
         }
-        for a in acc.values_mut() {
-            a.add_naive(train);
-        }
+        acc.add_naive(class, train);
     }
-    Ok(acc.into_iter().map(|(k, v)| (k, v.finish())).collect())
+    Ok(acc.finish())
 }
 
 impl EvalCtx<'_> {
-    /// Forecast metrics on the test steps: the LSTM (given its forecasts) and every baseline.
+    /// Forecast metrics on the test steps: the LSTM (given its forecasts) and every baseline,
+    /// overall and per activity class (from the training days' mean rate).
     pub fn forecast_metrics(
         &self,
         series: &[Option<EncodedSeries>],
         lstm: &BTreeMap<String, Vec<Vec<f32>>>,
-    ) -> BTreeMap<String, ForecastMetrics> {
+    ) -> ClassMetrics {
         let train = (self.train_hours.0 as f64 * HOUR_S, self.train_hours.1 as f64 * HOUR_S);
         let season = (DAY_S / STEP_S) as usize;
-        let mut acc: BTreeMap<String, Accum> = BTreeMap::new();
+        let mut acc = ClassAccum::default();
         for (f, s) in series.iter().enumerate() {
             let Some(s) = s else { continue };
             // Training statistics from the training days (for static 2x and the MASE scale);
@@ -150,6 +195,7 @@ impl EvalCtx<'_> {
             let tr: Vec<f32> =
                 series::bin(inv, train.0, STEP_S, train_steps).iter().map(|b| b.count as f32 / STEP_S as f32).collect();
             let train_mean = tr.iter().sum::<f32>() / tr.len().max(1) as f32;
+            let class = activity_class(train_mean);
             let hist_t0 = self.hours.0 as f64 * HOUR_S - DAY_S;
             let hist: Vec<f32> = series::bin(inv, hist_t0, STEP_S, season + self.steps())
                 .iter()
@@ -161,20 +207,17 @@ impl EvalCtx<'_> {
                 let t = season + k; // index into `hist` of test step k
                 let actual = hist[t];
                 for b in Baseline::ALL {
-                    let fc = b.forecast(&hist, t, train_mean, season, ewma);
-                    acc.entry(b.key().to_string()).or_default().add(fc, actual);
+                    acc.add(class, b.key(), b.forecast(&hist, t, train_mean, season, ewma), actual);
                 }
                 for (name, rates) in lstm {
-                    acc.entry(name.clone()).or_default().add(rates[f][k], actual);
+                    acc.add(class, name, rates[f][k], actual);
                 }
                 ewma = 0.3 * actual + 0.7 * ewma;
             }
-            for a in acc.values_mut() {
-                a.add_naive(&tr);
-            }
+            acc.add_naive(class, &tr);
             let _ = s;
         }
-        acc.into_iter().map(|(k, v)| (k, v.finish())).collect()
+        acc.finish()
     }
 }
 
@@ -194,5 +237,24 @@ mod tests {
         assert_eq!(m.under_rate, 0.5);
         assert!((m.over_ratio - 0.25).abs() < 1e-12);
         assert_eq!(m.r2, 0.0, "constant actuals: R² defined as 0");
+    }
+
+    #[test]
+    fn classes_split_by_training_rate_and_all_holds_every_step() {
+        assert_eq!(activity_class(2.0), "busy");
+        assert_eq!(activity_class(0.5), "medium");
+        assert_eq!(activity_class(0.001), "sparse");
+        let mut c = ClassAccum::default();
+        c.add("busy", "m", 1.0, 2.0);
+        c.add_naive("busy", &[0.0, 1.0]);
+        c.add("sparse", "m", 0.0, 0.0);
+        c.add_naive("sparse", &[0.0, 0.0]);
+        let m = c.finish();
+        assert_eq!(m["all"]["m"].n, 2);
+        assert_eq!(m["busy"]["m"].n, 1);
+        assert_eq!(m["sparse"]["m"].n, 1);
+        assert!(!m.contains_key("medium"));
+        assert!((m["busy"]["m"].mase - 1.0).abs() < 1e-12, "scale from the busy series only");
+        assert!((m["all"]["m"].mase - 1.0).abs() < 1e-12, "scale over both: 1 / 2 naive steps = 0.5; MAE 0.5");
     }
 }

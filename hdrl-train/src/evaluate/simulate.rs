@@ -2,10 +2,10 @@
 //! (per-invocation, instance pools, common random numbers for cold-start latencies), and the
 //! metrics come from that run only.
 
-use crate::data::workload::{HOUR_S, Hourly, Profile};
+use crate::data::workload::{HOUR_S, Hourly};
 use crate::evaluate::baselines::placement::Schedule;
 use crate::sim::env::OperationalEnv;
-use crate::sim::{KeepAliveWindow, Placement, Pool, Sim, Tables, Totals};
+use crate::sim::{KeepAliveWindow, Placement, Pool, Sim, Tables, Totals, Windows};
 
 /// Seconds per operational step.
 pub const STEP_S: f64 = hdrl_infer::STEP_S as f64;
@@ -19,16 +19,16 @@ pub enum KeepAlivePolicy {
     Provider,
     /// A fixed keep-alive for everyone, seconds.
     Fixed(f64),
-    /// Per-app pre-warm and keep-alive windows (hybrid histogram policy).
-    PerApp(Vec<KeepAliveWindow>),
+    /// Windows per function that change over time (the hybrid histogram policy, online).
+    PerFunction(Vec<Windows>),
 }
 
 impl KeepAlivePolicy {
-    fn window(&self, prof: &Profile, pl: Placement) -> KeepAliveWindow {
+    fn window(&self, f: usize, pl: Placement) -> Windows {
         match self {
-            Self::Provider => Pool::provider_window(pl),
-            Self::Fixed(s) => KeepAliveWindow::keep(*s),
-            Self::PerApp(w) => w.get(prof.app as usize).copied().unwrap_or_else(|| Pool::provider_window(pl)),
+            Self::Provider => Pool::provider_window(pl).into(),
+            Self::Fixed(s) => KeepAliveWindow::keep(*s).into(),
+            Self::PerFunction(w) => w.get(f).cloned().unwrap_or_else(|| Pool::provider_window(pl).into()),
         }
     }
 }
@@ -90,7 +90,7 @@ impl EvalCtx<'_> {
                 prof,
                 inv,
                 sched[0],
-                keep.window(&prof, sched[0]),
+                keep.window(f, sched[0]),
                 t0,
                 STEP_S,
                 self.steps(),
@@ -99,7 +99,7 @@ impl EvalCtx<'_> {
             for k in 0..self.steps() {
                 let h = k / STEPS_PER_HOUR;
                 if k % STEPS_PER_HOUR == 0 {
-                    env.set_placement(sched[h], keep.window(&prof, sched[h]));
+                    env.set_placement(sched[h], keep.window(f, sched[h]));
                 }
                 let target = tf.map(|t| t[k]).unwrap_or(0);
                 let (tot, _) = env.step_with(target, &mut out.latencies);

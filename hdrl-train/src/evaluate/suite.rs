@@ -9,10 +9,10 @@ use anyhow::Result;
 use hdrl_infer::{F32, Hierarchy, I8, Window};
 
 use crate::data::windows::{EncodedSeries, MinuteWindows};
-use crate::data::workload::DAY_S;
+use crate::data::workload::HOUR_S;
 use crate::evaluate::baselines::keep_alive::hybrid_histogram;
 use crate::evaluate::baselines::placement::{self as baselines, Schedule};
-use crate::evaluate::forecast::{ForecastMetrics, eval_minutes};
+use crate::evaluate::forecast::{ClassMetrics, eval_minutes};
 use crate::evaluate::simulate::{EvalCtx, KeepAlivePolicy, PolicyResult};
 use crate::output::progress::{Progress, StageClock};
 use crate::sim::{Placement, Scenario};
@@ -94,10 +94,11 @@ pub struct Learned {
     pub series: Vec<Option<EncodedSeries>>,
     /// The f32 LSTM's rate forecast per function and test step.
     pub rates: Vec<Vec<f32>>,
-    /// Forecasting metrics on the run's trace.
-    pub forecast_trace: BTreeMap<String, ForecastMetrics>,
-    /// Forecasting metrics on the per-minute set (empty without a per-minute forecaster).
-    pub forecast_minutes: BTreeMap<String, ForecastMetrics>,
+    /// Forecasting metrics on the run's trace, overall and per activity class.
+    pub forecast_trace: ClassMetrics,
+    /// Forecasting metrics on the per-minute set's test functions (empty without a
+    /// per-minute forecaster).
+    pub forecast_minutes: ClassMetrics,
     /// DQN top-action agreement, int8 against f32.
     pub dqn_agreement: f64,
     /// PPO top-action agreement, int8 against f32.
@@ -136,15 +137,15 @@ fn simulate_learned(
     progress: &Progress,
 ) -> BTreeMap<String, PolicyResult> {
     let (t32, t8) = (ctx.targets(&p.rates32, &p.series), ctx.targets(&p.rates8, &p.series));
-    let train_s = (sc.split.train.0 as f64 * DAY_S, sc.split.train.1 as f64 * DAY_S);
-    let hybrid = hybrid_histogram(&sc.tab, &sc.hourly, train_s);
+    let units: Vec<Vec<usize>> = (0..sc.tab.profiles.len()).map(|f| vec![f]).collect();
+    let hybrid = hybrid_histogram(&units, &sc.hourly, ctx.hours.1 as f64 * HOUR_S);
     let runs: Vec<Run<'_>> = vec![
         ("hierarchy", &p.hier, Some(&t32), KeepAlivePolicy::Provider),
         ("hierarchy_int8", &p.hier8, Some(&t8), KeepAlivePolicy::Provider),
         ("strategic_only", &p.strat, None, KeepAlivePolicy::Provider),
         ("strategic_tactical", &p.hier, None, KeepAlivePolicy::Provider),
         ("fixed_10min", &p.hier, None, KeepAlivePolicy::Fixed(600.0)),
-        ("hybrid_histogram", &p.hier, None, KeepAlivePolicy::PerApp(hybrid)),
+        ("hybrid_histogram", &p.hier, None, KeepAlivePolicy::PerFunction(hybrid)),
     ];
     let bar = progress.bar(runs.len() as u64, "simulate");
     let mut results = BTreeMap::new();

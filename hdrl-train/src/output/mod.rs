@@ -2,5 +2,7 @@
 //! files and JSON, and its provenance (git revision, machine).
 
 pub mod files;
+pub mod onnx;
 pub mod progress;
+pub mod protobuf;
 pub mod provenance;

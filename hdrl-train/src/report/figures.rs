@@ -185,6 +185,9 @@ fn carbon(out: &Path, sc: &Scenario) -> Result<()> {
     )
 }
 
+/// The keep-alive and pre-warming rows of the report, in its order.
+pub const PREWARM_ORDER: [&str; 4] = ["provider_keepalive", "fixed_10min", "hybrid_histogram", "lstm_prewarm"];
+
 /// Write every figure of a run into `out`.
 ///
 /// # Errors
@@ -198,6 +201,9 @@ pub fn write_all(out: &Path, sc: &Scenario, r: &Report, runs: &[SeedRun<'_>]) ->
     plots::policy_bars(&out.join("policies.png"), &names, &ms)?;
     plots::pareto(&out.join("pareto.png"), &names, &ms)?;
     plots::pareto_carbon(&out.join("pareto_carbon.png"), &names, &ms)?;
+    let keep: Vec<&str> = PREWARM_ORDER.into_iter().filter(|n| r.prewarm.contains_key(*n)).collect();
+    let km: Vec<_> = keep.iter().map(|n| &r.prewarm[*n]).collect();
+    plots::prewarm(&out.join("prewarm.png"), &keep, &km)?;
     carbon(out, sc)?;
     if let Some(first) = runs.first() {
         forecast(out, sc, first.learned)?;

@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 use crate::evaluate::metrics::PolicyMetrics;
 use crate::evaluate::stats::PairedDiff;
 use crate::evaluate::suite::BASELINES;
+use crate::report::figures::PREWARM_ORDER;
 use crate::report::summary::{Report, SeedSummary};
 
 /// `mean ± half-width`, or the mean alone when there is no interval.
@@ -178,9 +179,8 @@ fn ablation(o: &mut String, r: &Report) {
             learned.insert(row.to_string(), s.clone());
         }
     }
-    let order = ["provider_keepalive", "fixed_10min", "hybrid_histogram", "lstm_prewarm"];
-    policy_table(o, &r.prewarm, &learned, &order.map(|k| (k, k)));
-    let _ = writeln!(o, "\n![cold starts](coldstarts.png)\n");
+    policy_table(o, &r.prewarm, &learned, &PREWARM_ORDER.map(|k| (k, k)));
+    let _ = writeln!(o, "\n![pre-warming trade-off](prewarm.png)\n\n![cold starts](coldstarts.png)\n");
 }
 
 fn forecasting(o: &mut String, r: &Report) {

@@ -229,3 +229,17 @@ pub fn pareto_carbon(path: &Path, names: &[&str], metrics: &[&PolicyMetrics]) ->
         Axis { label: "p95", get: |m| m.latency_ms_p95, unit: "ms p95" },
     )
 }
+
+/// Keep-alive and pre-warming policies: cold-start rate against idle memory, cost as the
+/// marker size.
+pub fn prewarm(path: &Path, names: &[&str], metrics: &[&PolicyMetrics]) -> Result<()> {
+    tradeoff(
+        path,
+        "Pre-warming and keep-alive (log axes; marker size = cost; lower-left is better)",
+        names,
+        metrics,
+        Axis { label: "idle memory, GB-h", get: |m| m.idle_gb_h, unit: "GB-h" },
+        Axis { label: "cold starts, % of invocations", get: |m| 100.0 * m.cold_start_rate, unit: "%" },
+        Axis { label: "cost", get: |m| m.cost_usd_per_m, unit: "USD/M" },
+    )
+}

@@ -13,7 +13,7 @@ use crate::algos::ppo::PpoRecord;
 use crate::data::trace::LoadReport;
 use crate::data::workload::Split;
 use crate::evaluate::baselines::placement::Schedule;
-use crate::evaluate::forecast::ForecastMetrics;
+use crate::evaluate::forecast::{CLASSES, ClassMetrics, ForecastMetrics};
 use crate::evaluate::metrics::PolicyMetrics;
 use crate::evaluate::objectives::{ObjectiveWorth, worth};
 use crate::evaluate::stats::{PairedDiff, Unit, average, paired_bootstrap};
@@ -349,11 +349,20 @@ impl Report {
     /// Forecasts, int8 agreement, choices and training summaries, averaged over seeds.
     fn fill_learned_extras(&mut self, sc: &Scenario, runs: &[SeedRun<'_>]) {
         let n = runs.len().max(1) as f64;
-        let trace: Vec<_> = runs.iter().map(|r| &r.learned.forecast_trace).collect();
-        let minutes: Vec<_> = runs.iter().map(|r| &r.learned.forecast_minutes).collect();
-        self.forecast.insert("trace".into(), mean_forecasts(&trace));
-        if minutes.iter().any(|m| !m.is_empty()) {
-            self.forecast.insert("azure2019".into(), mean_forecasts(&minutes));
+        // Datasets `trace` and `azure2019` (the per-minute set's test functions) overall, then
+        // `<dataset>, <class> functions` per activity class.
+        for (ds, get) in [
+            ("trace", (|l: &Learned| &l.forecast_trace) as fn(&Learned) -> &ClassMetrics),
+            ("azure2019", |l: &Learned| &l.forecast_minutes),
+        ] {
+            for class in std::iter::once("all").chain(CLASSES) {
+                let maps: Vec<_> = runs.iter().filter_map(|r| get(r.learned).get(class)).collect();
+                if maps.is_empty() {
+                    continue;
+                }
+                let name = if class == "all" { ds.to_string() } else { format!("{ds}, {class} functions") };
+                self.forecast.insert(name, mean_forecasts(&maps));
+            }
         }
         let fc = &self.forecast["trace"];
         self.int8 = Int8Report {

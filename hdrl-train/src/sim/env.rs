@@ -11,7 +11,7 @@ use rand::{Rng, SeedableRng};
 use crate::data::trace::Invocation;
 use crate::data::workload::Profile;
 use crate::sim::tables::{Tables, default_placement};
-use crate::sim::{KeepAliveWindow, Placement, Pool, Sim, Totals, cold_quantile};
+use crate::sim::{Placement, Pool, Sim, Totals, Windows, cold_quantile};
 
 /// The environment interface shared by the layers.
 pub trait Env {
@@ -328,7 +328,7 @@ impl<'a> OperationalEnv<'a> {
         prof: Profile,
         inv: &'a [Invocation],
         placement: Placement,
-        window: KeepAliveWindow,
+        window: impl Into<Windows>,
         t0: f64,
         step_s: f64,
         steps: usize,
@@ -350,7 +350,7 @@ impl<'a> OperationalEnv<'a> {
     }
 
     /// Move to another placement (a new, empty pool: instances do not migrate).
-    pub fn set_placement(&mut self, pl: Placement, window: KeepAliveWindow) {
+    pub fn set_placement(&mut self, pl: Placement, window: impl Into<Windows>) {
         if pl != self.pool.placement {
             let t = self.t0 + self.k as f64 * self.step_s;
             self.pool.finish(self.sim, t, &mut self.totals);

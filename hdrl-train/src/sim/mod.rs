@@ -11,7 +11,7 @@ pub mod simulator;
 pub mod tables;
 
 pub use placement::Placement;
-pub use pool::{KEEP_ALIVE_S, KeepAliveWindow, Pool, cold_quantile};
+pub use pool::{KEEP_ALIVE_S, KeepAliveWindow, Pool, Windows, cold_quantile};
 pub use scenario::{Scenario, ScenarioConfig};
 pub use simulator::{Outcome, Sim, Totals};
 pub use tables::Tables;

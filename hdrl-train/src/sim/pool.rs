@@ -7,6 +7,8 @@
 //!   provider's GB-second price; idle keep-alive time of the platform is not billed but is
 //!   reported as idle memory.
 
+use std::sync::Arc;
+
 use hdrl_infer::rng::{mix, unit_f64};
 
 use crate::data::workload::Profile;
@@ -43,6 +45,37 @@ impl KeepAliveWindow {
     }
 }
 
+/// The keep-alive windows a pool applies: one window for every idle period, or a schedule of
+/// windows that changes over time (a policy that learns online, such as the hybrid histogram).
+/// An instance idles under the window in force when it last started serving.
+#[derive(Clone, Debug)]
+pub enum Windows {
+    /// The same window always.
+    Fixed(KeepAliveWindow),
+    /// `(from, window)` in time order: `window` is in force from time `from` on. The first
+    /// entry's window also applies before its time.
+    Schedule(Arc<[(f64, KeepAliveWindow)]>),
+}
+
+impl Windows {
+    /// The window in force at time `t`.
+    pub fn at(&self, t: f64) -> KeepAliveWindow {
+        match self {
+            Self::Fixed(w) => *w,
+            Self::Schedule(s) => {
+                let k = s.partition_point(|e| e.0 <= t).saturating_sub(1);
+                s.get(k).map_or(KeepAliveWindow::keep(0.0), |e| e.1)
+            }
+        }
+    }
+}
+
+impl From<KeepAliveWindow> for Windows {
+    fn from(w: KeepAliveWindow) -> Self {
+        Self::Fixed(w)
+    }
+}
+
 #[derive(Clone, Copy, Debug)]
 struct Instance {
     busy_until: f64,
@@ -51,6 +84,8 @@ struct Instance {
     held_until: f64,
     /// Start of the current held-and-idle interval, which is billed (NaN when none is open).
     hold_from: f64,
+    /// The keep-alive window of its current idle period.
+    window: KeepAliveWindow,
 }
 
 /// One function's instance pool on one placement: decides warm or cold for each invocation
@@ -59,14 +94,18 @@ struct Instance {
 pub struct Pool {
     /// Placement of every instance.
     pub placement: Placement,
-    window: KeepAliveWindow,
+    windows: Windows,
     insts: Vec<Instance>,
 }
 
 impl Pool {
-    /// An empty pool.
-    pub fn new(placement: Placement, window: KeepAliveWindow) -> Self {
-        Self { placement, window, insts: Vec::new() }
+    /// An empty pool. An empty schedule of windows is replaced by the provider's window.
+    pub fn new(placement: Placement, windows: impl Into<Windows>) -> Self {
+        let windows = match windows.into() {
+            Windows::Schedule(s) if s.is_empty() => Windows::Fixed(Self::provider_window(placement)),
+            w => w,
+        };
+        Self { placement, windows, insts: Vec::new() }
     }
 
     /// The provider's default keep-alive window for a placement.
@@ -83,26 +122,25 @@ impl Pool {
         }
         let end = t.min(i.held_until);
         let secs = (end - i.hold_from).max(0.0);
-        let kept_until = i.last_end + self.window.prewarm_s + self.window.keep_s;
+        let kept_until = i.last_end + i.window.prewarm_s + i.window.keep_s;
         let billed = (end - i.hold_from.max(kept_until)).max(0.0);
         tot.idle_gb_s += secs * self.placement.memory_mb() / 1024.0;
         tot.cost_usd += billed * sim.idle_usd_per_s(self.placement);
         i.hold_from = f64::NAN;
     }
 
-    fn alive(&self, i: &Instance, t: f64) -> bool {
-        i.busy_until > t || i.held_until >= t || self.window.alive(t - i.last_end)
+    fn alive(i: &Instance, t: f64) -> bool {
+        i.busy_until > t || i.held_until >= t || i.window.alive(t - i.last_end)
     }
 
     /// Drop instances that are gone at time `t`, accounting their idle memory into `tot`.
     fn reap(&mut self, sim: &Sim, t: f64, tot: &mut Totals) {
         let gb = self.placement.memory_mb() / 1024.0;
-        let w = self.window;
         let mut k = 0;
         while k < self.insts.len() {
             let i = self.insts[k];
-            let gone = !(i.busy_until > t || i.held_until >= t || w.alive(t - i.last_end))
-                && t - i.last_end > w.prewarm_s + w.keep_s;
+            let w = i.window;
+            let gone = !Self::alive(&i, t) && t - i.last_end > w.prewarm_s + w.keep_s;
             if gone {
                 let mut i = i;
                 self.settle(sim, &mut i, t, tot);
@@ -122,9 +160,10 @@ impl Pool {
     /// released, or the run ends).
     pub fn prewarm(&mut self, sim: &Sim, t: f64, until: f64, target: u32, tot: &mut Totals) {
         self.reap(sim, t, tot);
-        let mut alive = self.insts.iter().filter(|i| self.alive(i, t)).count() as u32;
+        let mut alive = self.insts.iter().filter(|i| Self::alive(i, t)).count() as u32;
         while alive < target {
-            self.insts.push(Instance { busy_until: t, last_end: t, held_until: t, hold_from: f64::NAN });
+            let window = self.windows.at(t);
+            self.insts.push(Instance { busy_until: t, last_end: t, held_until: t, hold_from: f64::NAN, window });
             tot.cost_usd += sim.cost_usd(self.placement, 0.0);
             alive += 1;
         }
@@ -150,11 +189,11 @@ impl Pool {
     pub fn serve(&mut self, sim: &Sim, prof: &Profile, t: f64, d_ref: f64, u: f64, tot: &mut Totals) -> Outcome {
         self.reap(sim, t, tot);
         let gb = self.placement.memory_mb() / 1024.0;
-        let w = self.window;
+        let window = self.windows.at(t);
         // The most recently used idle alive instance.
         let mut best: Option<usize> = None;
         for (k, i) in self.insts.iter().enumerate() {
-            let usable = i.busy_until <= t && (i.held_until >= t || w.alive(t - i.last_end));
+            let usable = i.busy_until <= t && (i.held_until >= t || i.window.alive(t - i.last_end));
             if usable && best.is_none_or(|b| self.insts[b].last_end < i.last_end) {
                 best = Some(k);
             }
@@ -166,12 +205,13 @@ impl Pool {
             Some(k) => {
                 let mut i = self.insts[k];
                 if i.hold_from.is_nan() {
-                    tot.idle_gb_s += gb * w.loaded_idle(t - i.last_end);
+                    tot.idle_gb_s += gb * i.window.loaded_idle(t - i.last_end);
                 } else {
                     self.settle(sim, &mut i, t, tot);
                 }
                 i.busy_until = end;
                 i.last_end = end;
+                i.window = window;
                 self.insts[k] = i;
             }
             None => self.insts.push(Instance {
@@ -179,6 +219,7 @@ impl Pool {
                 last_end: end,
                 held_until: f64::NEG_INFINITY,
                 hold_from: f64::NAN,
+                window,
             }),
         }
         tot.add(&o);
@@ -193,7 +234,7 @@ impl Pool {
             if !i.hold_from.is_nan() {
                 self.settle(sim, &mut i, t, tot);
             } else if i.busy_until <= t {
-                tot.idle_gb_s += gb * self.window.loaded_idle(t - i.last_end);
+                tot.idle_gb_s += gb * i.window.loaded_idle(t - i.last_end);
             }
         }
     }

@@ -147,6 +147,16 @@ pub fn policy_bars(path: &Path, names: &[&str], metrics: &[&PolicyMetrics]) -> R
     Ok(())
 }
 
+/// Trade-off plots with at most this many points label each with all three values.
+const FULL_LABELS: usize = 6;
+
+/// `v` with three significant digits (no exponent for the magnitudes the reports show).
+fn sig3(v: f64) -> String {
+    let a = v.abs();
+    let decimals = if a >= 100.0 || a == 0.0 { 0 } else { (2.0 - a.log10().floor()).clamp(0.0, 6.0) as usize };
+    format!("{v:.decimals$}")
+}
+
 /// One axis of a trade-off plot: its label and how to read it from a policy's metrics.
 pub struct Axis<'a> {
     /// Label (with unit).
@@ -179,7 +189,7 @@ pub fn tradeoff(
     };
     let (x0, x1) = lo_hi(metrics.iter().map(|m| pos((x.get)(m))).collect());
     let (y0, y1) = lo_hi(metrics.iter().map(|m| pos((y.get)(m))).collect());
-    let (c0, c1) = range(metrics.iter().map(|m| (size.get)(m)));
+    let (_, c1) = range(metrics.iter().map(|m| (size.get)(m)));
     let mut c = ChartBuilder::on(&root)
         .caption(title, ("sans-serif", 20))
         .margin(16)
@@ -191,13 +201,23 @@ pub fn tradeoff(
     for (i, (n, m)) in names.iter().zip(metrics).enumerate() {
         let color = PALETTE[i % PALETTE.len()];
         let v = (size.get)(m);
-        let r = 5.0 + 20.0 * (v - c0) / (c1 - c0).max(1e-9);
-        let label = format!("{n} ({v:.0} {})", size.unit);
+        // Area grows with the value relative to the largest, so close values look close.
+        let r = 4.0 + 18.0 * (v.max(0.0) / c1.max(1e-9)).sqrt();
         let at = (pos((x.get)(m)), pos((y.get)(m)));
+        // With few points, every value in the label (a log axis spanning less than a decade
+        // has no tick labels); with many, the marker's value only, so labels stay apart.
+        let label = if names.len() <= FULL_LABELS {
+            format!("{n} ({} {}, {} {}, {} {})", sig3(at.0), x.unit, sig3(at.1), y.unit, sig3(v), size.unit)
+        } else {
+            format!("{n} ({} {})", sig3(v), size.unit)
+        };
         c.draw_series(std::iter::once(Circle::new(at, r as i32, color.filled()))).map_err(err)?;
-        // Labels alternate above and below their point so neighbours stay readable.
+        // Labels alternate above and below their point so neighbours stay readable, and sit
+        // left of points in the right part of the plot so they stay inside it.
         let dy = if i % 2 == 0 { -18 } else { 8 };
-        c.draw_series(std::iter::once(EmptyElement::at(at) + Text::new(label, (6, dy), ("sans-serif", 14))))
+        let frac = (at.0.ln() - x0.ln()) / (x1.ln() - x0.ln()).max(1e-9);
+        let dx = if frac > 0.55 { 6 - 7 * label.chars().count() as i32 } else { 6 };
+        c.draw_series(std::iter::once(EmptyElement::at(at) + Text::new(label, (dx, dy), ("sans-serif", 14))))
             .map_err(err)?;
     }
     root.present().map_err(err)?;
@@ -242,4 +262,18 @@ pub fn prewarm(path: &Path, names: &[&str], metrics: &[&PolicyMetrics]) -> Resul
         Axis { label: "cold starts, % of invocations", get: |m| 100.0 * m.cold_start_rate, unit: "%" },
         Axis { label: "cost", get: |m| m.cost_usd_per_m, unit: "USD/M" },
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sig3;
+
+    #[test]
+    fn labels_keep_three_significant_digits() {
+        assert_eq!(sig3(4.8812), "4.88");
+        assert_eq!(sig3(20.54), "20.5");
+        assert_eq!(sig3(16906.2), "16906");
+        assert_eq!(sig3(0.01234), "0.0123");
+        assert_eq!(sig3(0.0), "0");
+    }
 }

@@ -275,7 +275,8 @@ fn main() -> Result<()> {
         }
         Cmd::Export { run, bundle, out, onnx } => {
             let bundle = match (run, bundle) {
-                (Some(run), _) => cli::export::export_run(&run, out.as_deref())?.join("bundle.f32.hdrl"),
+                (Some(run), _) => cli::export::export_run(&run, out.as_deref())?
+                    .join(hdrl_train::algos::export::file_name(&hdrl_infer::ModelKind::ALL, hdrl_infer::Quant::F32)),
                 (None, Some(b)) => b,
                 (None, None) => anyhow::bail!("hdrl export needs --run DIR or --bundle FILE"),
             };

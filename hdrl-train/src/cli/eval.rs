@@ -2,12 +2,13 @@
 //! that trace's training days and scored with the bundle's own reward bounds. Writes the same
 //! report and plots as `hdrl run`, without the training sections.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use hdrl_infer::{AnyHierarchy, F32, Hierarchy, I8, Kernels, ModelKind};
 
 use crate::cli::config::RunConfig;
+use crate::cli::eval_forecast::load_any;
 use crate::data::load::{load_trace, minute_windows};
 use crate::evaluate::suite::{self, Loaded};
 use crate::output::files::{write_atomic, write_json};
@@ -34,22 +35,24 @@ pub struct EvalArgs {
     pub quiet: bool,
 }
 
-/// An f32 hierarchy and its int8 quantisation.
-type Pair = (Box<Hierarchy<F32>>, Box<Hierarchy<I8>>);
-
-/// The f32 hierarchy and its int8 quantisation, from a bundle in either precision (an int8
-/// bundle is evaluated as both, its agreement then being 100 % by construction).
-fn hierarchies(bytes: &[u8]) -> Result<Pair> {
-    match AnyHierarchy::load(bytes).map_err(|e| anyhow::anyhow!("{e}"))? {
-        AnyHierarchy::F32(h) => {
-            let mut q = Hierarchy::<I8>::boxed(Kernels::detect());
-            q.quantize_from(&h);
-            Ok((h, q))
+/// A bundle that holds all three models in f32, as `hdrl eval` (the f32 models and their int8
+/// quantisation side by side) and the ONNX export need; `command` names the caller in errors.
+///
+/// # Errors
+/// An unreadable file, an int8 bundle, a bundle without all three models.
+pub fn load_f32_bundle(path: &Path, command: &str) -> Result<Box<Hierarchy<F32>>> {
+    let h = match load_any(path)? {
+        AnyHierarchy::F32(h) => h,
+        AnyHierarchy::I8(_) => {
+            bail!("{}: an int8 bundle; {command} needs the f32 bundle (pass bundle.f32.hdrl)", path.display())
         }
-        AnyHierarchy::I8(_) => bail!(
-            "hdrl eval needs the f32 bundle (it evaluates the f32 models and their int8 quantisation side by side); pass bundle.f32.hdrl"
-        ),
+    };
+    for kind in ModelKind::ALL {
+        if !h.has(kind) {
+            bail!("{}: holds no {kind} model; {command} needs all three (bundle.f32.hdrl)", path.display());
+        }
     }
+    Ok(h)
 }
 
 /// Evaluate a bundle.
@@ -59,13 +62,9 @@ fn hierarchies(bytes: &[u8]) -> Result<Pair> {
 pub fn eval(a: &EvalArgs) -> Result<Report> {
     let progress = Progress::new(a.quiet);
     std::fs::create_dir_all(&a.out).with_context(|| format!("cannot create {}", a.out.display()))?;
-    let bytes = std::fs::read(&a.bundle).with_context(|| format!("cannot read {}", a.bundle.display()))?;
-    let (h32, h8) = hierarchies(&bytes).with_context(|| a.bundle.display().to_string())?;
-    for kind in ModelKind::ALL {
-        if !h32.has(kind) {
-            bail!("{}: holds no {kind} model; hdrl eval needs all three (bundle.f32.hdrl)", a.bundle.display());
-        }
-    }
+    let h32 = load_f32_bundle(&a.bundle, "hdrl eval")?;
+    let mut h8 = Hierarchy::<I8>::boxed(Kernels::detect());
+    h8.quantize_from(&h32);
     let mut clock = StageClock::new(&progress);
     let seed = a.cfg.seed;
     let trace = load_trace(a.trace.as_deref(), seed, a.cfg.scale)?;

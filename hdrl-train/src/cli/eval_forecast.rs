@@ -42,7 +42,7 @@ pub fn eval_forecast(model: &Path, series: &Path, json: Option<&Path>) -> Result
         count(Role::Val),
         src.series.first().map(|s| s.x.len()).unwrap_or(0),
     );
-    for class in std::iter::once("all").chain(CLASSES) {
+    for class in CLASSES {
         let Some(models) = m.get(class) else { continue };
         let n = models.values().next().map_or(0, |v| v.n);
         println!("\n{class} ({n} steps)");

@@ -7,13 +7,13 @@ use anyhow::{Context, Result, bail};
 use burn::backend::NdArray;
 use burn::module::Module;
 use burn::record::DefaultRecorder;
-use hdrl_infer::{AnyHierarchy, ModelKind};
 
 use crate::algos::dqn::QNet;
 use crate::algos::export::{self, Exported};
 use crate::algos::lstm::ForecastNet;
 use crate::algos::ppo::ActorCriticNet;
 use crate::cli::config::RunConfig;
+use crate::cli::eval::load_f32_bundle;
 use crate::cli::train::provenance;
 use crate::output::onnx;
 
@@ -76,18 +76,7 @@ pub fn export_run(run: &Path, out: Option<&Path>) -> Result<PathBuf> {
 /// # Errors
 /// An unreadable bundle, an int8 or incomplete one, I/O.
 pub fn export_onnx(bundle: &Path, dir: &Path) -> Result<()> {
-    let bytes = std::fs::read(bundle).with_context(|| format!("cannot read {}", bundle.display()))?;
-    let h = match AnyHierarchy::load(&bytes).map_err(|e| anyhow::anyhow!("{}: {e}", bundle.display()))? {
-        AnyHierarchy::F32(h) => h,
-        AnyHierarchy::I8(_) => {
-            bail!("{}: an int8 bundle; ONNX export writes the f32 networks (pass bundle.f32.hdrl)", bundle.display())
-        }
-    };
-    for kind in ModelKind::ALL {
-        if !h.has(kind) {
-            bail!("{}: holds no {kind} model; ONNX export needs all three (bundle.f32.hdrl)", bundle.display());
-        }
-    }
+    let h = load_f32_bundle(bundle, "ONNX export")?;
     for p in onnx::write_all(&h, dir)? {
         eprintln!("wrote {}", p.display());
     }

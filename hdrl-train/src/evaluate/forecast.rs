@@ -94,8 +94,11 @@ impl Accum {
 /// Forecast metrics by activity class (`all`, `busy`, `medium`, `sparse`), then by model.
 pub type ClassMetrics = BTreeMap<String, BTreeMap<String, ForecastMetrics>>;
 
-/// The activity classes besides `all`, busiest first.
-pub const CLASSES: [&str; 3] = ["busy", "medium", "sparse"];
+/// The class every function belongs to as well as its own.
+pub const ALL: &str = "all";
+
+/// The classes of [`ClassMetrics`]: [`ALL`] first, then busiest first.
+pub const CLASSES: [&str; 4] = [ALL, "busy", "medium", "sparse"];
 
 /// A function's activity class from its mean request rate over the training period: `busy` at
 /// one request per second or more, `medium` at one per minute or more, `sparse` below.
@@ -117,14 +120,14 @@ struct ClassAccum {
 
 impl ClassAccum {
     fn add(&mut self, class: &'static str, model: &str, forecast: f32, actual: f32) {
-        for c in ["all", class] {
+        for c in [ALL, class] {
             self.acc.entry(c).or_default().entry(model.to_string()).or_default().add(forecast, actual);
         }
     }
 
     /// The MASE scale of one series, for every model of its class (and `all`).
     fn add_naive(&mut self, class: &'static str, train: &[f32]) {
-        for c in ["all", class] {
+        for c in [ALL, class] {
             for a in self.acc.entry(c).or_default().values_mut() {
                 a.add_naive(train);
             }

@@ -13,7 +13,7 @@ use crate::algos::ppo::PpoRecord;
 use crate::data::trace::LoadReport;
 use crate::data::workload::Split;
 use crate::evaluate::baselines::placement::Schedule;
-use crate::evaluate::forecast::{CLASSES, ClassMetrics, ForecastMetrics};
+use crate::evaluate::forecast::{ALL, CLASSES, ClassMetrics, ForecastMetrics};
 use crate::evaluate::metrics::PolicyMetrics;
 use crate::evaluate::objectives::{ObjectiveWorth, worth};
 use crate::evaluate::stats::{PairedDiff, Unit, average, paired_bootstrap};
@@ -355,12 +355,12 @@ impl Report {
             ("trace", (|l: &Learned| &l.forecast_trace) as fn(&Learned) -> &ClassMetrics),
             ("azure2019", |l: &Learned| &l.forecast_minutes),
         ] {
-            for class in std::iter::once("all").chain(CLASSES) {
+            for class in CLASSES {
                 let maps: Vec<_> = runs.iter().filter_map(|r| get(r.learned).get(class)).collect();
                 if maps.is_empty() {
                     continue;
                 }
-                let name = if class == "all" { ds.to_string() } else { format!("{ds}, {class} functions") };
+                let name = if class == ALL { ds.to_string() } else { format!("{ds}, {class} functions") };
                 self.forecast.insert(name, mean_forecasts(&maps));
             }
         }

@@ -43,6 +43,35 @@ fn dense_f32_and_i8_match_reference() {
     }
 }
 
+/// A packed int8 layer (outputs a multiple of 8, inputs of 4) over bands of 64, 64 and 8
+/// outputs: its weights read back output-major and it matches the same reference.
+#[test]
+fn packed_dense_i8_matches_reference() {
+    let mut d = Dense::<132, 136>::zeroed();
+    d.randomize(&mut SplitMix64::new(9));
+    let mut q = DenseI8::<132, 136>::zeroed();
+    q.quantize_from(&d);
+    assert_eq!(DenseI8::<132, 136>::PACKED, cfg!(target_arch = "x86_64"), "packed where the SIMD bodies are");
+    const { assert!(!DenseI8::<37, 29>::PACKED, "37 inputs do not pack") };
+    let x: [f32; 132] = inputs(6, 132).try_into().unwrap();
+    for k in kernel_tables() {
+        let mut yq = [0.0; 136];
+        q.forward(&k, &x, &mut yq);
+        let e = max_abs_diff(&yq, &q.to_ref().apply(&as_f64(&x)));
+        assert!(e < TOL_I8, "{:?} int8 error {e}", k.tier);
+    }
+    // Save and load keep the output-major payload and every weight.
+    let mut bytes = vec![0u8; <DenseI8<132, 136> as Part>::PAYLOAD_BYTES];
+    q.write(&mut hdrl_infer::payload::Writer::new(&mut bytes)).unwrap();
+    assert_eq!(
+        bytes[..132].iter().map(|&b| b as i8).collect::<Vec<_>>(),
+        (0..132).map(|i| q.weight(0, i)).collect::<Vec<_>>()
+    );
+    let mut back = DenseI8::<132, 136>::zeroed();
+    back.read(&mut hdrl_infer::payload::Reader::new(&bytes)).unwrap();
+    assert_eq!(back, q);
+}
+
 #[test]
 fn layer_norm_matches_reference() {
     let mut ln = LayerNorm::<64>::identity();

@@ -64,3 +64,32 @@ pub(crate) fn matvec_i8_body(w: &[i8], x: &[i8], acc: &mut [i32]) {
 pub(crate) fn matvec_i8(w: &[i8], x: &[i8], acc: &mut [i32]) {
     matvec_i8_body(w, x, acc)
 }
+
+/// See [`super::MatvecI8Packed`]. Walks the weights in storage order (see
+/// [`super::packed_index`]), each tile's 8 × 4 bytes (sign bits flipped back) against its group of 4 inputs. The
+/// oracle of the SIMD bodies; slower than [`matvec_i8_body`] on row-major weights, which is why
+/// only targets with a SIMD body pack (see `DenseI8::PACKED`).
+pub(crate) fn matvec_i8_packed(w: &[i8], x: &[i8], acc: &mut [i32]) {
+    let (rows, cols) = (acc.len(), x.len());
+    if !super::packs(rows, cols) || w.len() != rows * cols {
+        return;
+    }
+    acc.fill(0);
+    let band_rows = super::PACKED_ROWS * super::PACKED_TILES;
+    let tile_bytes = super::PACKED_ROWS * super::PACKED_COLS;
+    for (wb, ab) in w.chunks(band_rows * cols).zip(acc.chunks_mut(band_rows)) {
+        let tiles = ab.len() / super::PACKED_ROWS;
+        for (g, xg) in x.chunks_exact(super::PACKED_COLS).enumerate() {
+            let group = &wb[g * tiles * tile_bytes..(g + 1) * tiles * tile_bytes];
+            for (wt, at) in group.chunks_exact(tile_bytes).zip(ab.chunks_exact_mut(super::PACKED_ROWS)) {
+                for (a, wr) in at.iter_mut().zip(wt.chunks_exact(super::PACKED_COLS)) {
+                    let mut s = 0i32;
+                    for (&wv, &xv) in wr.iter().zip(xg) {
+                        s += i32::from(i16::from(super::flip(wv)) * i16::from(xv));
+                    }
+                    *a += s;
+                }
+            }
+        }
+    }
+}

@@ -181,13 +181,26 @@ fn activations_handle_tails_and_special_values() {
             }
         }
     }
+    // The same values tiled over 16-lane and 8-lane blocks and a tail.
+    let tiled: std::vec::Vec<f32> = special.iter().cycle().take(41).copied().collect();
     for k in tables() {
-        let mut a = [f32::NAN; 9];
-        (k.sigmoid)(&mut a);
-        assert!(a.iter().all(|v| v.is_nan()), "{:?} sigmoid(NaN) {a:?}", k.tier);
-        let mut a = [f32::NAN; 9];
-        (k.tanh)(&mut a);
-        assert!(a.iter().all(|v| v.is_nan()), "{:?} tanh(NaN) {a:?}", k.tier);
+        for (f, g) in [(k.sigmoid, crate::math::sigmoid as fn(f32) -> f32), (k.tanh, crate::math::tanh)] {
+            let mut a = tiled.clone();
+            f(&mut a);
+            for (v, &x) in a.iter().zip(&tiled) {
+                assert!((v - g(x)).abs() < 1e-6, "{:?} tiled at {x}: {v}", k.tier);
+            }
+        }
+    }
+    for k in tables() {
+        for n in [9, 41] {
+            let mut a = std::vec![f32::NAN; n];
+            (k.sigmoid)(&mut a);
+            assert!(a.iter().all(|v| v.is_nan()), "{:?} sigmoid(NaN) {a:?}", k.tier);
+            let mut a = std::vec![f32::NAN; n];
+            (k.tanh)(&mut a);
+            assert!(a.iter().all(|v| v.is_nan()), "{:?} tanh(NaN) {a:?}", k.tier);
+        }
     }
 }
 
@@ -220,5 +233,92 @@ fn inconsistent_lengths_write_nothing() {
         let mut acc = [9i32; 3];
         (k.matvec_i8)(&[1; 5], &[1; 2], &mut acc);
         assert_eq!(acc, [9; 3]);
+    }
+}
+
+/// Every table's `matvec_i8_packed` against the exact i32 sum of the output-major `w`, which
+/// it receives packed (sign bits flipped).
+fn assert_packed_exact(w: &[i8], x: &[i8], rows: usize) {
+    let cols = x.len();
+    let mut packed = std::vec![0i8; rows * cols];
+    for o in 0..rows {
+        for i in 0..cols {
+            packed[super::packed_index(o, i, rows, cols)] = super::flip(w[o * cols + i]);
+        }
+    }
+    for k in tables() {
+        let mut acc = std::vec![7; rows];
+        (k.matvec_i8_packed)(&packed, x, &mut acc);
+        for (r, &got) in acc.iter().enumerate() {
+            let want: i32 = (0..cols).map(|c| w[r * cols + c] as i32 * x[c] as i32).sum();
+            assert_eq!(got, want, "{:?} packed {rows}x{cols} row {r}", k.tier);
+        }
+    }
+}
+
+#[test]
+fn packed_index_is_a_permutation() {
+    for (rows, cols) in [(8, 4), (64, 128), (128, 128), (72, 12), (24, 64), (200, 8), (136, 132)] {
+        let mut seen = std::vec![false; rows * cols];
+        for o in 0..rows {
+            for i in 0..cols {
+                let p = super::packed_index(o, i, rows, cols);
+                assert!(!seen[p], "{rows}x{cols}: [{o}][{i}] -> {p} twice");
+                seen[p] = true;
+            }
+        }
+    }
+}
+
+#[test]
+fn matvec_i8_packed_is_exact_for_every_band_shape() {
+    let mut s = 13;
+    // (outputs, inputs): one tile, partial bands of 1..7 tiles after full ones, the models'
+    // packed layers (128×128, 64×128, 64×64, 32×64, 24×128, 64×96, 32×8).
+    let shapes = [
+        (8, 4),
+        (16, 8),
+        (24, 12),
+        (32, 16),
+        (40, 20),
+        (48, 28),
+        (56, 36),
+        (64, 4),
+        (72, 132),
+        (120, 64),
+        (128, 128),
+        (64, 128),
+        (64, 64),
+        (32, 64),
+        (24, 128),
+        (64, 96),
+        (32, 8),
+        (512, 128),
+    ];
+    for &(rows, cols) in &shapes {
+        let mut w: std::vec::Vec<i8> = (0..rows * cols).map(|_| (lcg(&mut s) * 127.0) as i8).collect();
+        let x: std::vec::Vec<i8> = (0..cols).map(|_| (lcg(&mut s) * 127.0) as i8).collect();
+        assert_packed_exact(&w, &x, rows);
+        // Extremes: ±127 weights against −128 / 127 / 0 inputs.
+        for (j, v) in w.iter_mut().enumerate() {
+            *v = if j % 3 == 0 { -127 } else { 127 };
+        }
+        let x: std::vec::Vec<i8> = (0..cols).map(|c| [-128, 127, 0, -1][c % 4]).collect();
+        assert_packed_exact(&w, &x, rows);
+    }
+}
+
+#[test]
+fn matvec_i8_packed_rejects_unpackable_shapes() {
+    for k in tables() {
+        let mut acc = [9i32; 8];
+        (k.matvec_i8_packed)(&[1; 40], &[1; 5], &mut acc);
+        assert_eq!(acc, [9; 8], "{:?}: 5 inputs do not pack", k.tier);
+        let mut acc = [9i32; 4];
+        (k.matvec_i8_packed)(&[1; 16], &[1; 4], &mut acc);
+        assert_eq!(acc, [9; 4], "{:?}: 4 outputs do not pack", k.tier);
+        let mut acc = [9i32; 8];
+        (k.matvec_i8_packed)(&[1; 31], &[1; 4], &mut acc);
+        assert_eq!(acc, [9; 8], "{:?}: 31 weights for 8 × 4", k.tier);
     }
 }

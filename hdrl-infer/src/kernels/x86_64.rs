@@ -3,10 +3,12 @@
 //!
 //! - [`Tier::Avx2Fma`]: f32 matrix-vector product with FMA over column blocks of 64/32/16/8
 //!   (plus a masked tail); int8 products with `vpmaddubsw` and the abs/sign trick, eight rows
-//!   at a time (two or four rows per vector for inputs of ≤ 16 or ≤ 8); int8 quantisation of
-//!   activations, bit-identical to the scalar one; vectorised sigmoid/tanh.
+//!   at a time (two or four rows per vector for inputs of ≤ 16 or ≤ 8), and over the packed
+//!   layout; int8 quantisation of activations, bit-identical to the scalar one; vectorised
+//!   sigmoid/tanh.
 //! - [`Tier::Avx512Vnni`]: the same, except that int8 dot products use 256-bit `vpdpbusd`
-//!   (AVX-512 VNNI + VL), one instruction per 32 multiply-accumulates instead of three.
+//!   (AVX-512 VNNI + VL), one instruction per 32 multiply-accumulates instead of three, and
+//!   sigmoid/tanh run 16 lanes at a time (AVX-512 F).
 //!
 //! The abs/sign trick: `vpmaddubsw` and `vpdpbusd` multiply *unsigned* by signed bytes, so
 //! `x·w` is computed as `|x| · sign(w, x)` (`vpsignb` negates `w` where `x < 0` and zeroes it
@@ -16,10 +18,21 @@
 //! is negative (every ReLU output) the sign step is skipped: `x` is already the unsigned
 //! operand.
 //!
+//! The packed layout ([`super::packed_index`]) needs no sign step on the VNNI tier: its weights
+//! are stored as unsigned bytes `w + 128`, one broadcast group of 4 input bytes meets 8 outputs'
+//! 32 bytes in one `vpdpbusd` with no horizontal sum, and `128 · Σx` comes back out once per
+//! call. The LSTM's 128×128 gate product takes 100 ns that way against 185 ns row-major with
+//! signed inputs (`cargo bench --bench kernels`, Zen 4), and the int8 LSTM window's products
+//! run within about 10 % of the time it takes just to read their bytes from L2
+//! (`weight_stream/*` in the same bench).
+//!
 //! Tried and left out: sigmoid/tanh with `vrcp14ps` and a Newton step instead of the
-//! division (AVX-512 VL) measured the same, 60 ns per 128 values on Zen 4; 512-bit
-//! `vpdpbusd` runs at half the instruction rate of the 256-bit form there (measured 0.96
-//! against 1.6 per cycle), so it brings nothing.
+//! division measured the same on Zen 4 (60 ns per 128 values), and so did one fused pass for
+//! the whole LSTM cell update (its five activations per unit group run out of the 16 AVX2
+//! registers); both are bound by instruction issue, which is why the 16-lane activations pay
+//! (41 against 63 ns per 128 values) although Zen 4 splits every 512-bit operation in two.
+//! 512-bit `vpdpbusd` runs at half the instruction rate of the 256-bit form there (measured
+//! 0.96 against 1.6 per cycle), so it brings nothing.
 #![allow(unsafe_code)]
 
 use core::arch::x86_64::*;
@@ -52,6 +65,7 @@ fn plug_avx2(k: &mut Kernels) {
     k.tier = Tier::Avx2Fma;
     k.matvec_f32 = avx2_matvec_f32;
     k.matvec_i8 = avx2_matvec_i8;
+    k.matvec_i8_packed = avx2_matvec_i8_packed;
     k.quantize_i8 = avx2_quantize_i8;
     k.sigmoid = avx2_sigmoid_f32;
     k.tanh = avx2_tanh_f32;
@@ -61,6 +75,9 @@ fn plug_avx2(k: &mut Kernels) {
 fn plug_vnni(k: &mut Kernels) {
     k.tier = Tier::Avx512Vnni;
     k.matvec_i8 = vnni_matvec_i8;
+    k.matvec_i8_packed = vnni_matvec_i8_packed;
+    k.sigmoid = avx512_sigmoid_f32;
+    k.tanh = avx512_tanh_f32;
 }
 
 /// Every x86-64 table this CPU can run, lowest tier first, so the test suite covers the AVX2
@@ -500,6 +517,121 @@ unsafe fn matvec_i8_rows<D: DotI8, const SIGNED: bool>(w: &[i8], x: &[i8], acc: 
 }
 
 // ---------------------------------------------------------------------------------------------
+// int8 matrix-vector product over the packed layout of `super::packed_index`.
+
+/// The shapes [`super::MatvecI8Packed`] accepts; anything else writes nothing.
+fn packed_shapes_ok(w: &[i8], x: &[i8], acc: &[i32]) -> bool {
+    super::packs(acc.len(), x.len()) && w.len() == x.len() * acc.len()
+}
+
+fn avx2_matvec_i8_packed(w: &[i8], x: &[i8], acc: &mut [i32]) {
+    if packed_shapes_ok(w, x, acc) {
+        // SAFETY: installed by `plug` only after AVX2 and FMA were detected; shapes checked.
+        unsafe { packed_avx2_tf(w, x, acc) }
+    }
+}
+
+fn vnni_matvec_i8_packed(w: &[i8], x: &[i8], acc: &mut [i32]) {
+    if packed_shapes_ok(w, x, acc) {
+        // SAFETY: installed by `plug` only after AVX2, FMA, AVX-512 VNNI and VL were
+        // detected; shapes checked.
+        unsafe { packed_vnni_tf(w, x, acc) }
+    }
+}
+
+/// # Safety
+/// AVX2 present; shapes as [`packed_shapes_ok`].
+#[target_feature(enable = "avx2,fma")]
+unsafe fn packed_avx2_tf(w: &[i8], x: &[i8], acc: &mut [i32]) {
+    // SAFETY: the caller's contract; AVX2 makes the sign-trick body callable.
+    unsafe { packed_bands::<Avx2Dot, false>(w, x, acc) }
+}
+
+/// # Safety
+/// AVX2, AVX-512 VNNI and VL present; shapes as [`packed_shapes_ok`].
+#[target_feature(enable = "avx2,fma,avx512vnni,avx512vl")]
+unsafe fn packed_vnni_tf(w: &[i8], x: &[i8], acc: &mut [i32]) {
+    // SAFETY: the caller's contract; VNNI + VL make the unsigned-weight body callable.
+    unsafe { packed_bands::<VnniDot, true>(w, x, acc) }
+}
+
+/// Band by band (64 outputs, or what is left), one [`packed_band`] each.
+///
+/// # Safety
+/// As the `_tf` callers: their CPU features, shapes as [`packed_shapes_ok`].
+#[inline(always)]
+unsafe fn packed_bands<D: DotI8, const UNSIGNED: bool>(w: &[i8], x: &[i8], acc: &mut [i32]) {
+    use super::{PACKED_ROWS, PACKED_TILES};
+    let cols = x.len();
+    let band_rows = PACKED_ROWS * PACKED_TILES;
+    // What the unsigned weights `w + 128` add to every sum, taken back out at the start.
+    let start = -128 * x.iter().map(|&v| i32::from(v)).sum::<i32>();
+    let mut o = 0;
+    while o < acc.len() {
+        let tiles = (acc.len() - o).min(band_rows) / PACKED_ROWS;
+        // SAFETY: rows o .. o + 8·tiles lie inside `acc`, and their weights are the
+        // 8·tiles·cols bytes of `w` from o·cols (the layout of `packed_index`).
+        unsafe {
+            let (wp, ap) = (w.as_ptr().add(o * cols), acc.as_mut_ptr().add(o));
+            match tiles {
+                8 => packed_band::<D, UNSIGNED, 8>(wp, start, x, ap),
+                7 => packed_band::<D, UNSIGNED, 7>(wp, start, x, ap),
+                6 => packed_band::<D, UNSIGNED, 6>(wp, start, x, ap),
+                5 => packed_band::<D, UNSIGNED, 5>(wp, start, x, ap),
+                4 => packed_band::<D, UNSIGNED, 4>(wp, start, x, ap),
+                3 => packed_band::<D, UNSIGNED, 3>(wp, start, x, ap),
+                2 => packed_band::<D, UNSIGNED, 2>(wp, start, x, ap),
+                _ => packed_band::<D, UNSIGNED, 1>(wp, start, x, ap),
+            }
+        }
+        o += tiles * PACKED_ROWS;
+    }
+}
+
+/// `N` tiles of 8 outputs, one accumulator each, over every group of 4 inputs: the group is
+/// broadcast to all lanes and meets each tile's 32 bytes in one dot step. `UNSIGNED` (VNNI):
+/// the stored bytes are the unsigned operand as they are, the signed input the other, and the
+/// sums start at `start = −128 · Σ x`, which takes the `+ 128` of every weight back out,
+/// exactly; otherwise (AVX2) the weights get their sign bits back and meet the input through
+/// the sign trick of [`operands`], from zero.
+///
+/// # Safety
+/// The CPU features of `D`; `w` points at the band's `8·N·x.len()` bytes, `acc` at its `8·N`
+/// entries.
+#[inline(always)]
+unsafe fn packed_band<D: DotI8, const UNSIGNED: bool, const N: usize>(
+    w: *const i8,
+    start: i32,
+    x: &[i8],
+    acc: *mut i32,
+) {
+    // SAFETY (whole body): AVX2 is present (every `D` implies it); reads stay in the band's
+    // weights (group g, tile t at (g·N + t)·32, g < x.len()/4) and x's groups; writes 8·N
+    // entries of `acc`.
+    unsafe {
+        let mut a = [if UNSIGNED { _mm256_set1_epi32(start) } else { _mm256_setzero_si256() }; N];
+        let flip = _mm256_set1_epi8(i8::MIN);
+        let xp = x.as_ptr().cast::<i32>();
+        for g in 0..x.len() / super::PACKED_COLS {
+            let xs = _mm256_set1_epi32(xp.add(g).read_unaligned());
+            let row = w.add(g * N * 32);
+            for (t, at) in a.iter_mut().enumerate() {
+                let wv = _mm256_loadu_si256(row.add(32 * t).cast());
+                *at = if UNSIGNED {
+                    D::dot(*at, wv, xs)
+                } else {
+                    let (ax, sw) = operands::<true>(xs, _mm256_xor_si256(wv, flip));
+                    D::dot(*at, ax, sw)
+                };
+            }
+        }
+        for (t, at) in a.iter().enumerate() {
+            _mm256_storeu_si256(acc.add(8 * t).cast(), *at);
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
 // int8 quantisation of activations, bit-identical to `crate::quant::quantize_vec`.
 
 fn avx2_quantize_i8(x: &[f32], out: &mut [i8]) -> f32 {
@@ -611,13 +743,29 @@ fn avx2_sigmoid_f32(xs: &mut [f32]) {
 /// AVX2 and FMA present.
 #[target_feature(enable = "avx2,fma")]
 unsafe fn avx2_sigmoid_f32_tf(xs: &mut [f32]) {
-    let one = _mm256_set1_ps(1.0);
-    let v = |x: __m256| {
-        let e = avx2_exp_f32_8(_mm256_sub_ps(_mm256_setzero_ps(), x));
-        _mm256_div_ps(one, _mm256_add_ps(one, e))
-    };
     // SAFETY: AVX2 and FMA are present (contract).
-    unsafe { map_f32_8n(xs, v, crate::math::sigmoid) }
+    unsafe { map_f32_8n(xs, |x| avx2_sigmoid_f32_8(x), crate::math::sigmoid) }
+}
+
+/// `1 / (1 + e^−x)` for 8 lanes.
+#[target_feature(enable = "avx2,fma")]
+#[inline]
+fn avx2_sigmoid_f32_8(x: __m256) -> __m256 {
+    let one = _mm256_set1_ps(1.0);
+    let e = avx2_exp_f32_8(_mm256_sub_ps(_mm256_setzero_ps(), x));
+    _mm256_div_ps(one, _mm256_add_ps(one, e))
+}
+
+/// `sign(x) · (1 − e^{−2|x|}) / (1 + e^{−2|x|})` for 8 lanes.
+#[target_feature(enable = "avx2,fma")]
+#[inline]
+fn avx2_tanh_f32_8(x: __m256) -> __m256 {
+    let one = _mm256_set1_ps(1.0);
+    let sign = _mm256_set1_ps(-0.0);
+    let ax = _mm256_andnot_ps(sign, x);
+    let e = avx2_exp_f32_8(_mm256_mul_ps(_mm256_set1_ps(-2.0), ax));
+    let t = _mm256_div_ps(_mm256_sub_ps(one, e), _mm256_add_ps(one, e));
+    _mm256_or_ps(t, _mm256_and_ps(sign, x))
 }
 
 fn avx2_tanh_f32(xs: &mut [f32]) {
@@ -629,14 +777,81 @@ fn avx2_tanh_f32(xs: &mut [f32]) {
 /// AVX2 and FMA present.
 #[target_feature(enable = "avx2,fma")]
 unsafe fn avx2_tanh_f32_tf(xs: &mut [f32]) {
-    let one = _mm256_set1_ps(1.0);
-    let sign = _mm256_set1_ps(-0.0);
-    let v = |x: __m256| {
-        let ax = _mm256_andnot_ps(sign, x);
-        let e = avx2_exp_f32_8(_mm256_mul_ps(_mm256_set1_ps(-2.0), ax));
-        let t = _mm256_div_ps(_mm256_sub_ps(one, e), _mm256_add_ps(one, e));
-        _mm256_or_ps(t, _mm256_and_ps(sign, x))
-    };
     // SAFETY: AVX2 and FMA are present (contract).
-    unsafe { map_f32_8n(xs, v, crate::math::tanh) }
+    unsafe { map_f32_8n(xs, |x| avx2_tanh_f32_8(x), crate::math::tanh) }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Activations on 16 lanes (AVX-512 F), for the VNNI tier.
+
+/// [`avx2_exp_f32_8`] on 16 lanes (the same operations, so the same results).
+#[target_feature(enable = "avx2,fma,avx512f")]
+#[inline]
+fn avx512_exp_f32_16(x: __m512) -> __m512 {
+    let x = _mm512_min_ps(_mm512_set1_ps(88.0), _mm512_max_ps(_mm512_set1_ps(-87.0), x));
+    let magic = _mm512_set1_ps(12_582_912.0);
+    let t = _mm512_fmadd_ps(x, _mm512_set1_ps(core::f32::consts::LOG2_E), magic);
+    let n = _mm512_sub_ps(t, magic);
+    let r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693_359_4), x);
+    let r = _mm512_fnmadd_ps(n, _mm512_set1_ps(-2.121_944_4e-4), r);
+    let mut p = _mm512_set1_ps(1.987_569_1e-4);
+    for c in [1.398_199_9e-3, 8.333_452e-3, 4.166_579_6e-2, 1.666_666_5e-1, 0.5] {
+        p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(c));
+    }
+    let p = _mm512_add_ps(_mm512_fmadd_ps(p, _mm512_mul_ps(r, r), r), _mm512_set1_ps(1.0));
+    let e = _mm512_slli_epi32::<23>(_mm512_add_epi32(_mm512_cvtps_epi32(n), _mm512_set1_epi32(127)));
+    _mm512_mul_ps(p, _mm512_castsi512_ps(e))
+}
+
+fn avx512_sigmoid_f32(xs: &mut [f32]) {
+    // SAFETY: installed by `plug_vnni` only after AVX-512 F (and AVX2, FMA) were detected.
+    unsafe { avx512_sigmoid_f32_tf(xs) }
+}
+
+/// 16 lanes at a time; the last `len % 16` values take the 8-lane body.
+///
+/// # Safety
+/// AVX2, FMA and AVX-512 F present.
+#[target_feature(enable = "avx2,fma,avx512f")]
+unsafe fn avx512_sigmoid_f32_tf(xs: &mut [f32]) {
+    let one = _mm512_set1_ps(1.0);
+    let mut chunks = xs.chunks_exact_mut(16);
+    for c in &mut chunks {
+        // SAFETY: `c` holds exactly 16 f32.
+        unsafe {
+            let x = _mm512_loadu_ps(c.as_ptr());
+            let e = avx512_exp_f32_16(_mm512_sub_ps(_mm512_setzero_ps(), x));
+            _mm512_storeu_ps(c.as_mut_ptr(), _mm512_div_ps(one, _mm512_add_ps(one, e)));
+        }
+    }
+    // SAFETY: AVX2 and FMA are present.
+    unsafe { avx2_sigmoid_f32_tf(chunks.into_remainder()) }
+}
+
+fn avx512_tanh_f32(xs: &mut [f32]) {
+    // SAFETY: as `avx512_sigmoid_f32`.
+    unsafe { avx512_tanh_f32_tf(xs) }
+}
+
+/// As [`avx2_tanh_f32_8`], 16 lanes at a time; the last `len % 16` values take the 8-lane body.
+///
+/// # Safety
+/// AVX2, FMA and AVX-512 F present.
+#[target_feature(enable = "avx2,fma,avx512f")]
+unsafe fn avx512_tanh_f32_tf(xs: &mut [f32]) {
+    let one = _mm512_set1_ps(1.0);
+    let mut chunks = xs.chunks_exact_mut(16);
+    for c in &mut chunks {
+        // SAFETY: `c` holds exactly 16 f32.
+        unsafe {
+            let x = _mm512_loadu_ps(c.as_ptr());
+            let ax = _mm512_abs_ps(x);
+            let e = avx512_exp_f32_16(_mm512_mul_ps(_mm512_set1_ps(-2.0), ax));
+            let t = _mm512_div_ps(_mm512_sub_ps(one, e), _mm512_add_ps(one, e));
+            let sign = _mm512_and_si512(_mm512_castps_si512(x), _mm512_set1_epi32(i32::MIN));
+            _mm512_storeu_ps(c.as_mut_ptr(), _mm512_castsi512_ps(_mm512_or_si512(_mm512_castps_si512(t), sign)));
+        }
+    }
+    // SAFETY: AVX2 and FMA are present.
+    unsafe { avx2_tanh_f32_tf(chunks.into_remainder()) }
 }

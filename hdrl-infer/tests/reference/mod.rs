@@ -29,7 +29,7 @@ impl<const I: usize, const O: usize> ToRef for Dense<I, O> {
 impl<const I: usize, const O: usize> ToRef for DenseI8<I, O> {
     fn to_ref(&self) -> RefLinear {
         RefLinear::Q {
-            q: self.w.iter().map(|r| r.iter().map(|&v| v as i32).collect()).collect(),
+            q: (0..O).map(|o| (0..I).map(|i| self.weight(o, i) as i32).collect()).collect(),
             s: self.scale.iter().map(|&v| v as f64).collect(),
             b: self.b.iter().map(|&v| v as f64).collect(),
         }

@@ -66,9 +66,9 @@ pub(crate) fn matvec_i8(w: &[i8], x: &[i8], acc: &mut [i32]) {
 }
 
 /// See [`super::MatvecI8Packed`]. Walks the weights in storage order (see
-/// [`super::packed_index`]), each tile's 8 × 4 bytes (sign bits flipped back) against its group of 4 inputs. The
-/// oracle of the SIMD bodies; slower than [`matvec_i8_body`] on row-major weights, which is why
-/// only targets with a SIMD body pack (see `DenseI8::PACKED`).
+/// [`super::packed_index`]), each tile's 8 × 4 bytes (sign bits flipped back) against its group
+/// of 4 inputs. The oracle of the SIMD bodies; slower than [`matvec_i8_body`] on row-major
+/// weights, which is why only targets with a SIMD body pack (see `DenseI8::PACKED`).
 pub(crate) fn matvec_i8_packed(w: &[i8], x: &[i8], acc: &mut [i32]) {
     let (rows, cols) = (acc.len(), x.len());
     if !super::packs(rows, cols) || w.len() != rows * cols {

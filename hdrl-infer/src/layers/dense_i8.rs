@@ -10,10 +10,13 @@ use crate::rng::SplitMix64;
 /// per output channel; the input is quantised per call (see [`crate::quant`]).
 ///
 /// In memory, on x86-64, the weights of a layer whose outputs are a multiple of 8 and inputs a
-/// multiple of 4 (every hidden layer) are in the packed layout of [`kernels::packed_index`], which the
-/// VNNI kernel reads without horizontal sums; the others (first layers of 5, 15 or 25 inputs,
-/// outputs of 1 or 3) stay output-major. Payloads are always output-major: the layout is
-/// chosen at load. Read single weights with [`DenseI8::weight`].
+/// multiple of 4 (every hidden layer) are in the packed layout of [`kernels::packed_index`],
+/// which the VNNI kernel reads without horizontal sums; the others (first layers of 5, 15 or
+/// 25 inputs, outputs of 1 or 3) stay output-major. Payloads are always output-major: the
+/// layout is chosen at load. Read single weights with [`DenseI8::weight`]. All-zero bytes (a
+/// hierarchy zeroed in place before its first load) hold weights of −128 in a packed layer,
+/// outside the kernels' contract: the hierarchy refuses to run a model it has not loaded
+/// (`InferError::MissingModel`), and loading writes every weight.
 #[derive(Clone, Debug, PartialEq)]
 pub struct DenseI8<const I: usize, const O: usize> {
     /// Quantised weights: `O · I` bytes in the layout described above (packed ones with their

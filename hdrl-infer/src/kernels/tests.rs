@@ -322,3 +322,24 @@ fn matvec_i8_packed_rejects_unpackable_shapes() {
         assert_eq!(acc, [9; 8], "{:?}: 31 weights for 8 × 4", k.tier);
     }
 }
+
+/// Every x86-64 tier's activations give the same bits (the 16-lane bodies run the 8-lane
+/// operations), so a model decides identically whichever tier the CPU picks.
+#[test]
+fn activation_tiers_agree_bit_for_bit() {
+    #[cfg(all(target_arch = "x86_64", feature = "std"))]
+    {
+        let mut s = 23;
+        let xs: std::vec::Vec<f32> = (0..1000).map(|_| lcg(&mut s) * 40.0).collect();
+        let tiers = super::x86_64::tables();
+        for pair in tiers.windows(2) {
+            for (f, g, name) in [(pair[0].sigmoid, pair[1].sigmoid, "sigmoid"), (pair[0].tanh, pair[1].tanh, "tanh")] {
+                let (mut a, mut b) = (xs.clone(), xs.clone());
+                f(&mut a);
+                g(&mut b);
+                let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<std::vec::Vec<_>>();
+                assert_eq!(bits(&a), bits(&b), "{name}: {:?} vs {:?}", pair[0].tier, pair[1].tier);
+            }
+        }
+    }
+}

@@ -15,11 +15,15 @@
 //! The tests fail if these bounds are exceeded, so the table stays true.
 
 /// ln(2) split in a high and a low part for exact range reduction (Cody–Waite).
-const LN2_HI: f32 = 0.693_359_4;
-const LN2_LO: f32 = -2.121_944_4e-4;
+pub(crate) const LN2_HI: f32 = 0.693_359_4;
+pub(crate) const LN2_LO: f32 = -2.121_944_4e-4;
 const LOG2E: f32 = core::f32::consts::LOG2_E;
 /// 1.5 · 2^23: adding it rounds an f32 of magnitude < 2^22 to the nearest integer.
-const ROUND_MAGIC: f32 = 12_582_912.0;
+pub(crate) const ROUND_MAGIC: f32 = 12_582_912.0;
+/// Degree-6 minimax polynomial of e^r on [-ln2/2, ln2/2] (Cephes expf coefficients), highest
+/// first; the last step, `p · r² + r + 1`, is written out where it is used.
+pub(crate) const EXP_POLY: [f32; 6] =
+    [1.987_569_1e-4, 1.398_199_9e-3, 8.333_452e-3, 4.166_579_6e-2, 1.666_666_5e-1, 0.5];
 
 /// `e^x`, clamped to the finite f32 range: inputs below −87 give ≈ 1.6e-38, above 88 give ≈ 1.65e38.
 /// NaN in gives NaN out.
@@ -30,13 +34,14 @@ pub fn exp(x: f32) -> f32 {
     let t = x * LOG2E + ROUND_MAGIC;
     let n = t - ROUND_MAGIC;
     let r = x - n * LN2_HI - n * LN2_LO;
-    // Degree-6 minimax polynomial of e^r on [-ln2/2, ln2/2] (Cephes expf coefficients).
-    let p = 1.987_569_1e-4_f32;
-    let p = p * r + 1.398_199_9e-3;
-    let p = p * r + 8.333_452e-3;
-    let p = p * r + 4.166_579_6e-2;
-    let p = p * r + 1.666_666_5e-1;
-    let p = p * r + 0.5;
+    // Degree-6 minimax polynomial of e^r on [-ln2/2, ln2/2].
+    let [c0, c1, c2, c3, c4, c5] = EXP_POLY;
+    let p = c0;
+    let p = p * r + c1;
+    let p = p * r + c2;
+    let p = p * r + c3;
+    let p = p * r + c4;
+    let p = p * r + c5;
     let p = p * r * r + r + 1.0;
     // 2^n by building the exponent bits; n is in [-126, 127] thanks to the clamp.
     let bits = ((n as i32 + 127) as u32) << 23;

@@ -564,8 +564,9 @@ unsafe fn packed_bands<D: DotI8, const UNSIGNED: bool>(w: &[i8], x: &[i8], acc: 
     use super::{PACKED_ROWS, PACKED_TILES};
     let cols = x.len();
     let band_rows = PACKED_ROWS * PACKED_TILES;
-    // What the unsigned weights `w + 128` add to every sum, taken back out at the start.
-    let start = -128 * x.iter().map(|&v| i32::from(v)).sum::<i32>();
+    // What the unsigned weights `w + 128` add to every sum, taken back out at the start (the
+    // AVX2 body multiplies signed weights and needs no correction).
+    let start = if UNSIGNED { -128 * x.iter().map(|&v| i32::from(v)).sum::<i32>() } else { 0 };
     let mut o = 0;
     while o < acc.len() {
         let tiles = (acc.len() - o).min(band_rows) / PACKED_ROWS;
@@ -704,14 +705,15 @@ unsafe fn avx2_quantize_i8_tf(x: &[f32], out: &mut [i8]) -> f32 {
 fn avx2_exp_f32_8(x: __m256) -> __m256 {
     // max/min return their second operand when one is NaN, so NaN passes through.
     let x = _mm256_min_ps(_mm256_set1_ps(88.0), _mm256_max_ps(_mm256_set1_ps(-87.0), x));
-    let magic = _mm256_set1_ps(12_582_912.0);
+    use crate::math::{EXP_POLY, LN2_HI, LN2_LO, ROUND_MAGIC};
+    let magic = _mm256_set1_ps(ROUND_MAGIC);
     let t = _mm256_fmadd_ps(x, _mm256_set1_ps(core::f32::consts::LOG2_E), magic);
     let n = _mm256_sub_ps(t, magic);
-    let r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693_359_4), x);
-    let r = _mm256_fnmadd_ps(n, _mm256_set1_ps(-2.121_944_4e-4), r);
-    let mut p = _mm256_set1_ps(1.987_569_1e-4);
-    for c in [1.398_199_9e-3, 8.333_452e-3, 4.166_579_6e-2, 1.666_666_5e-1, 0.5] {
-        p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(c));
+    let r = _mm256_fnmadd_ps(n, _mm256_set1_ps(LN2_HI), x);
+    let r = _mm256_fnmadd_ps(n, _mm256_set1_ps(LN2_LO), r);
+    let mut p = _mm256_set1_ps(EXP_POLY[0]);
+    for c in &EXP_POLY[1..] {
+        p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(*c));
     }
     let p = _mm256_add_ps(_mm256_fmadd_ps(p, _mm256_mul_ps(r, r), r), _mm256_set1_ps(1.0));
     let e = _mm256_slli_epi32::<23>(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)));
@@ -789,14 +791,15 @@ unsafe fn avx2_tanh_f32_tf(xs: &mut [f32]) {
 #[inline]
 fn avx512_exp_f32_16(x: __m512) -> __m512 {
     let x = _mm512_min_ps(_mm512_set1_ps(88.0), _mm512_max_ps(_mm512_set1_ps(-87.0), x));
-    let magic = _mm512_set1_ps(12_582_912.0);
+    use crate::math::{EXP_POLY, LN2_HI, LN2_LO, ROUND_MAGIC};
+    let magic = _mm512_set1_ps(ROUND_MAGIC);
     let t = _mm512_fmadd_ps(x, _mm512_set1_ps(core::f32::consts::LOG2_E), magic);
     let n = _mm512_sub_ps(t, magic);
-    let r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693_359_4), x);
-    let r = _mm512_fnmadd_ps(n, _mm512_set1_ps(-2.121_944_4e-4), r);
-    let mut p = _mm512_set1_ps(1.987_569_1e-4);
-    for c in [1.398_199_9e-3, 8.333_452e-3, 4.166_579_6e-2, 1.666_666_5e-1, 0.5] {
-        p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(c));
+    let r = _mm512_fnmadd_ps(n, _mm512_set1_ps(LN2_HI), x);
+    let r = _mm512_fnmadd_ps(n, _mm512_set1_ps(LN2_LO), r);
+    let mut p = _mm512_set1_ps(EXP_POLY[0]);
+    for c in &EXP_POLY[1..] {
+        p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(*c));
     }
     let p = _mm512_add_ps(_mm512_fmadd_ps(p, _mm512_mul_ps(r, r), r), _mm512_set1_ps(1.0));
     let e = _mm512_slli_epi32::<23>(_mm512_add_epi32(_mm512_cvtps_epi32(n), _mm512_set1_epi32(127)));

@@ -51,3 +51,43 @@ fn expected_best_scores_at_least_as_well_as_fastest_on_its_train_days() {
     println!("train days: expected_best {best:.4}, fastest {fast:.4}");
     assert!(best >= fast, "expected_best {best} < fastest {fast}");
 }
+
+/// The DQN's regression targets (`Estimates::expected_day_rewards`) are the planner's view of
+/// the same plan whose realised rewards `planned_day_rewards` holds: zero on the days without
+/// traffic, close to the realised values, and the provider they rank first earns more,
+/// realised, than a provider picked at random.
+#[test]
+fn expected_day_rewards_track_the_realised_plan() {
+    let sc = Scenario::new(generate(5, 0.02)).unwrap();
+    let est = Estimates::new(&sc.sim, &sc.tab, &sc.hourly, sc.train_hours());
+    let (expected, realised) = (est.expected_day_rewards(&sc.sim, &sc.tab), est.planned_day_rewards(&sc.sim, &sc.tab));
+    let (mut pairs, mut chosen, mut random, mut days) = (Vec::new(), 0.0f64, 0.0f64, 0usize);
+    for f in 0..sc.tab.profiles.len() {
+        for d in sc.split.train.0..sc.split.train.1 {
+            let (e, r) = (expected[f][d], realised[f][d]);
+            let idle = (d * 24..(d + 1) * 24).all(|h| h >= sc.tab.hours || sc.tab.hour[f][h].n == 0);
+            if idle {
+                assert_eq!((e, r), ([0.0; 3], [0.0; 3]), "function {f} day {d}");
+                continue;
+            }
+            assert!(e.iter().all(|v| v.is_finite()), "{e:?}");
+            pairs.extend(e.iter().zip(&r).map(|(&a, &b)| (a as f64, b as f64)));
+            chosen += r[hdrl_infer::math::argmax(&e)] as f64;
+            random += r.iter().map(|&v| v as f64).sum::<f64>() / 3.0;
+            days += 1;
+        }
+    }
+    let n = pairs.len() as f64;
+    let (ma, mb) = (pairs.iter().map(|p| p.0).sum::<f64>() / n, pairs.iter().map(|p| p.1).sum::<f64>() / n);
+    let cov = pairs.iter().map(|p| (p.0 - ma) * (p.1 - mb)).sum::<f64>();
+    let (va, vb) =
+        (pairs.iter().map(|p| (p.0 - ma).powi(2)).sum::<f64>(), pairs.iter().map(|p| (p.1 - mb).powi(2)).sum::<f64>());
+    let corr = cov / (va * vb).sqrt();
+    let (chosen, random) = (chosen / days as f64, random / days as f64);
+    println!(
+        "{days} train function-days: correlation {corr:.4}; realised reward of the expected best {chosen:.4}, random {random:.4}"
+    );
+    assert!(days > 100, "{days}");
+    assert!(corr > 0.8, "expected vs realised day rewards: correlation {corr}");
+    assert!(chosen > random + 0.1, "expected best provider {chosen} vs random {random}");
+}

@@ -30,12 +30,18 @@ pub fn train_dqn<B: AutodiffBackend>(
 ) -> Result<dqn::Trained<B::InnerBackend>> {
     // Days are scored as the hierarchy plays them: the tactical layer re-plans region and tier
     // hourly within the chosen provider (here as well as the training-day estimates can).
-    let planned = d.estimates().planned_day_rewards(&d.sim, &d.tab);
-    let mut env = StrategicEnv::new(&d.sim, &d.tab, d.enc, d.split.train, seed ^ 1).with_day_rewards(planned.clone());
-    let val = StrategicEnv::new(&d.sim, &d.tab, d.enc, d.split.val, seed ^ 2).with_day_rewards(planned);
+    let est = d.estimates();
+    let planned = est.planned_day_rewards(&d.sim, &d.tab);
+    let expected = est.expected_day_rewards(&d.sim, &d.tab);
+    let targets = if cfg.expected_targets { expected.clone() } else { planned.clone() };
+    let mut env = StrategicEnv::new(&d.sim, &d.tab, d.enc, d.split.train, seed ^ 1).with_day_rewards(targets);
+    let val = StrategicEnv::new(&d.sim, &d.tab, d.enc, d.split.val, seed ^ 2).with_day_rewards(planned.clone());
     let mut t = dqn::train::<B>(cfg, &mut env, &val, seed, device, &dir.join("dqn"), p)?;
+    // The train-best rule is scored on realised training days, whatever the DQN regressed.
+    let train_realised = StrategicEnv::new(&d.sim, &d.tab, d.enc, d.split.train, 0).with_day_rewards(planned);
     t.references = vec![
-        ("rule: train-best provider".into(), dqn::evaluate_train_best(&env, &val)),
+        ("rule: train-best provider".into(), dqn::evaluate_train_best(&train_realised, &val)),
+        ("planner's daily provider (expected_best)".into(), dqn::evaluate_expected_choice(&val, &expected)),
         ("hindsight best provider".into(), dqn::evaluate_rule(&val, |r| r.iter().copied().fold(f64::MIN, f64::max))),
         ("random".into(), dqn::evaluate_random(&val)),
     ];

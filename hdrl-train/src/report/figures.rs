@@ -23,12 +23,22 @@ fn h<'a>(r: &SeedRun<'a>) -> Records<'a> {
     r.hist.as_ref().map(|h| (h.dqn, h.ppo, h.lstm, h.lstm_minutes)).unwrap_or_default()
 }
 
-/// `lines` plus each reference rule as a flat line across their x range.
+/// `lines` plus each reference rule as a flat line across their x range. A rule far below
+/// the learners (random, more than the learners' own spread plus 0.2 under their lowest point)
+/// is left out: drawn, it would squash the curves into a band (the report's training section
+/// lists its score).
 fn with_refs<'b>(mut lines: Vec<Line<'b>>, refs: &'b [(String, f64)]) -> Vec<Line<'b>> {
-    let xs = lines.iter().flat_map(|l| l.points.iter().map(|p| p.0));
-    let (lo, hi) = xs.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), x| (a.min(x), b.max(x)));
+    let pts = || lines.iter().flat_map(|l| l.points.iter().copied());
+    let (lo, hi) = pts().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), p| (a.min(p.0), b.max(p.0)));
+    let (ylo, yhi) = pts()
+        .filter(|p| p.1.is_finite())
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), p| (a.min(p.1), b.max(p.1)));
     if lo <= hi {
-        lines.extend(refs.iter().map(|(k, v)| Line { label: k, points: vec![(lo, *v), (hi, *v)] }));
+        let floor = ylo - (yhi - ylo) - 0.2;
+        // No finite learner point (ylo > yhi): every rule is drawn.
+        let near = refs.iter().filter(|(_, v)| ylo > yhi || *v >= floor);
+        let flat: Vec<Line<'b>> = near.map(|(k, v)| Line { label: k, points: vec![(lo, *v), (hi, *v)] }).collect();
+        lines.extend(flat);
     }
     lines
 }

@@ -134,6 +134,29 @@ impl Estimates {
     /// that provider, starting from its default placement. What the strategic layer's choice of
     /// provider is worth when the tactical layer plans as well as the estimates can.
     pub fn planned_day_rewards(&self, sim: &Sim, tab: &Tables) -> Vec<Vec<[f32; 3]>> {
+        self.plan_days(sim, tab, |f, h, pl, prev, _| {
+            tab.reward_after(f, h, pl.index_for(tab.profiles[f].home_region), prev) as f64
+        })
+    }
+
+    /// The same plan as [`Estimates::planned_day_rewards`], each hour scored by the reward the
+    /// estimates expect of it instead of the one the day's invocations realised: the planner's
+    /// own view of what each provider is worth that day, without the day's luck (which
+    /// invocations started cold, which tail latencies broke the SLA). `expected_best` picks its
+    /// provider by these values; a strategic learner regressing them learns that choice.
+    pub fn expected_day_rewards(&self, sim: &Sim, tab: &Tables) -> Vec<Vec<[f32; 3]>> {
+        self.plan_days(sim, tab, |_, _, _, _, expected| expected)
+    }
+
+    /// `[f][d][provider]`: the mean over day `d`'s hours with traffic of `score(f, h, placement,
+    /// previous placement, expected reward)` along the hourly plan of [`Estimates::best_within`]
+    /// on that provider, starting from its default placement.
+    fn plan_days(
+        &self,
+        sim: &Sim,
+        tab: &Tables,
+        score: impl Fn(usize, usize, Placement, Placement, f64) -> f64,
+    ) -> Vec<Vec<[f32; 3]>> {
         (0..tab.profiles.len())
             .map(|f| {
                 let prof = &tab.profiles[f];
@@ -143,8 +166,8 @@ impl Estimates {
                             let mut prev = crate::sim::tables::default_placement(prof, p);
                             let (mut sum, mut n) = (0.0f64, 0usize);
                             for h in (d * 24..(d + 1) * 24).filter(|&h| h < tab.hours && tab.hour[f][h].n > 0) {
-                                let pl = self.best_within(sim, tab, f, h, p, Some(prev)).0;
-                                sum += tab.reward_after(f, h, pl.index_for(prof.home_region), prev) as f64;
+                                let (pl, expected) = self.best_within(sim, tab, f, h, p, Some(prev));
+                                sum += score(f, h, pl, prev, expected);
                                 prev = pl;
                                 n += 1;
                             }

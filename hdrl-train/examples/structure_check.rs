@@ -3,7 +3,12 @@
 //! and re-plans region and tier hourly. This runs expected_best's own estimates under each
 //! structure on the test days (exact simulation), and counts its provider choices.
 //!
-//! `cargo run --release -p hdrl-train --example structure_check [-- SCALE]`
+//! With a bundle of the same trace (`-- SCALE BUNDLE`), the hierarchy's gap to
+//! `expected_best` split by layer: the bundle's DQN providers with `expected_best` planning
+//! region and tier within them, and the planner's daily providers with the bundle's PPO
+//! planning within them, beside the bundle's own hierarchy.
+//!
+//! `cargo run --release -p hdrl-train --example structure_check [-- SCALE [BUNDLE]]`
 
 use hdrl_infer::Provider;
 use hdrl_train::data::synth::generate;
@@ -13,14 +18,19 @@ use hdrl_train::evaluate::suite::context;
 use hdrl_train::sim::Scenario;
 use hdrl_train::sim::estimates::Estimates;
 
-/// Provider fixed per group of functions and day (the sum of the group's best expected hourly
-/// rewards), region and tier re-planned hourly within it.
-fn daily(sc: &Scenario, est: &Estimates, hours: (usize, usize), group: impl Fn(usize) -> usize) -> Schedule {
+/// Provider per group of functions and day with the best sum of the group's best expected
+/// hourly rewards, as `[f][day]` for days `0..` the end of `hours` (AWS before them).
+fn daily_providers(
+    sc: &Scenario,
+    est: &Estimates,
+    hours: (usize, usize),
+    group: impl Fn(usize) -> usize,
+) -> Vec<Vec<Provider>> {
     let nf = sc.tab.profiles.len();
+    let days = hours.1.div_ceil(24);
     let groups = (0..nf).map(&group).max().unwrap_or(0) + 1;
-    let days: Vec<usize> = (hours.0 / 24..hours.1.div_ceil(24)).collect();
-    let mut choice = vec![vec![Provider::Aws; days.len()]; groups];
-    for (di, &d) in days.iter().enumerate() {
+    let mut choice = vec![vec![Provider::Aws; days]; groups];
+    for d in hours.0 / 24..days {
         for (g, row) in choice.iter_mut().enumerate() {
             let score = |p: Provider| -> f64 {
                 (0..nf)
@@ -30,16 +40,22 @@ fn daily(sc: &Scenario, est: &Estimates, hours: (usize, usize), group: impl Fn(u
                     })
                     .sum()
             };
-            row[di] = Provider::ALL.into_iter().max_by(|a, b| score(*a).total_cmp(&score(*b))).unwrap();
+            row[d] = Provider::ALL.into_iter().max_by(|a, b| score(*a).total_cmp(&score(*b))).unwrap();
         }
     }
-    (0..nf)
-        .map(|f| {
+    (0..nf).map(|f| choice[group(f)].clone()).collect()
+}
+
+/// Region and tier re-planned hourly by `expected_best` within the provider `providers[f][day]`.
+fn within(sc: &Scenario, est: &Estimates, hours: (usize, usize), providers: &[Vec<Provider>]) -> Schedule {
+    providers
+        .iter()
+        .enumerate()
+        .map(|(f, days)| {
             let mut prev = None;
             (hours.0..hours.1)
                 .map(|h| {
-                    let p = choice[group(f)][h / 24 - hours.0 / 24];
-                    let pl = est.best_within(&sc.sim, &sc.tab, f, h, p, prev).0;
+                    let pl = est.best_within(&sc.sim, &sc.tab, f, h, days[h / 24], prev).0;
                     prev = Some(pl);
                     pl
                 })
@@ -48,20 +64,94 @@ fn daily(sc: &Scenario, est: &Estimates, hours: (usize, usize), group: impl Fn(u
         .collect()
 }
 
+/// Provider fixed per group of functions and day, region and tier re-planned hourly within it.
+fn daily(sc: &Scenario, est: &Estimates, hours: (usize, usize), group: impl Fn(usize) -> usize) -> Schedule {
+    within(sc, est, hours, &daily_providers(sc, est, hours, group))
+}
+
 fn main() -> anyhow::Result<()> {
     let scale = std::env::args().nth(1).map(|s| s.parse()).transpose()?.unwrap_or(1.0);
+    let bundle = std::env::args().nth(2);
     let sc = Scenario::new(generate(42, scale))?;
     let ctx = context(&sc);
     let est = sc.estimates();
     let hours = ctx.hours;
     let eb = expected_best(&sc.sim, &sc.tab, est, hours);
     let per_app = daily(&sc, est, hours, |f| sc.tab.profiles[f].app as usize);
-    let per_func = daily(&sc, est, hours, |f| f);
-    for (name, s) in [
-        ("expected_best (hourly, per function)", &eb),
-        ("provider per app-day", &per_app),
-        ("provider per function-day", &per_func),
-    ] {
+    let planner = daily_providers(&sc, est, hours, |f| f);
+    let per_func = within(&sc, est, hours, &planner);
+    let mut rows: Vec<(String, Schedule)> = vec![
+        ("expected_best (hourly, per function)".into(), eb),
+        ("provider per app-day".into(), per_app),
+        ("provider per function-day".into(), per_func),
+    ];
+    if let Some(path) = bundle {
+        let h = hdrl_infer::Hierarchy::<hdrl_infer::F32>::load(&std::fs::read(&path)?)
+            .map_err(|e| anyhow::anyhow!("{path}: {e}"))?;
+        let start = sc.split.val.0;
+        let hier = ctx.hierarchy_schedule(&h, start, true)?;
+        // The DQN's provider of every function-day (the schedule holds it in every hour).
+        let dqn: Vec<Vec<Provider>> = hier
+            .iter()
+            .map(|row| {
+                (0..hours.1.div_ceil(24))
+                    .map(|d| if d * 24 >= hours.0 { row[d * 24 - hours.0].provider } else { Provider::Aws })
+                    .collect()
+            })
+            .collect();
+        rows.push(("bundle: DQN providers, expected_best within".into(), within(&sc, est, hours, &dqn)));
+        rows.push((
+            "bundle: planner's providers, PPO within".into(),
+            ctx.hierarchy_schedule_with(&h, start, true, Some(&planner))?,
+        ));
+        rows.push(("bundle: hierarchy (DQN, PPO)".into(), hier));
+        // Where the PPO loses to expected_best under the same providers: by provider.
+        for (a, b) in [(5usize, 3usize), (4, 2)] {
+            let ra = ctx.simulate(&rows[a].1, None, &KeepAlivePolicy::Provider);
+            let rb = ctx.simulate(&rows[b].1, None, &KeepAlivePolicy::Provider);
+            let key = |r: &hdrl_train::evaluate::simulate::PolicyResult| -> std::collections::HashMap<(u32, u32), f32> {
+                r.interval_keys.iter().copied().zip(r.interval_rewards.iter().copied()).collect()
+            };
+            let (ka, kb) = (key(&ra), key(&rb));
+            let mut by = [(0.0f64, 0.0f64, 0usize); 3];
+            let mut agree = [(0.0f64, 0.0f64, 0usize); 2];
+            for (k, va) in &ka {
+                if let Some(vb) = kb.get(k) {
+                    let p = rows[a].1[k.0 as usize][k.1 as usize - hours.0].provider as usize;
+                    by[p].0 += f64::from(*va);
+                    by[p].1 += f64::from(*vb);
+                    by[p].2 += 1;
+                    let same =
+                        usize::from(dqn[k.0 as usize][k.1 as usize / 24] == planner[k.0 as usize][k.1 as usize / 24]);
+                    agree[same].0 += f64::from(*va);
+                    agree[same].1 += f64::from(*vb);
+                    agree[same].2 += 1;
+                }
+            }
+            println!("{} vs {}:", rows[b].0, rows[a].0);
+            for (same, (sa, sb, n)) in agree.iter().enumerate() {
+                println!(
+                    "  DQN == planner {}: {} function-hours, mean {:.4} vs {:.4}, sum of differences {:.1}",
+                    same == 1,
+                    n,
+                    sb / *n.max(&1) as f64,
+                    sa / *n.max(&1) as f64,
+                    sb - sa
+                );
+            }
+            for (p, (sa, sb, n)) in by.iter().enumerate() {
+                println!(
+                    "  {:?}: {} function-hours, mean {:.4} vs {:.4}, sum of differences {:.1}",
+                    Provider::ALL[p],
+                    n,
+                    sb / *n.max(&1) as f64,
+                    sa / *n.max(&1) as f64,
+                    sb - sa
+                );
+            }
+        }
+    }
+    for (name, s) in &rows {
         let m = ctx.simulate(s, None, &KeepAlivePolicy::Provider).metrics();
         let mut shares = [0usize; 3];
         for (f, row) in s.iter().enumerate() {

@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 use super::common::{derived_rng, finite_step, to_vec};
 use super::ppo::{ActorCriticNet, MASKED, TACTICAL_INPUT};
 use crate::output::progress::Progress;
-use crate::sim::env::TacticalEnv;
+use crate::sim::env::{TacticalEnv, start_placement};
 use crate::sim::estimates::Estimates;
 use crate::sim::tables::default_placement;
 use crate::sim::{Placement, Scenario};
@@ -28,7 +28,8 @@ use crate::sim::{Placement, Scenario};
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(default)]
 pub struct BcConfig {
-    /// Passes over the samples.
+    /// Passes over the samples (6, 12, 24 gave PPO validation rewards -0.182, -0.172, -0.171 on
+    /// seed 42: docs/decision-quality.md §11).
     pub epochs: usize,
     /// Minibatch size.
     pub batch: usize,
@@ -40,7 +41,7 @@ pub struct BcConfig {
 
 impl Default for BcConfig {
     fn default() -> Self {
-        Self { epochs: 6, batch: 512, lr: 2e-3, grad_clip: 1.0 }
+        Self { epochs: 12, batch: 512, lr: 2e-3, grad_clip: 1.0 }
     }
 }
 
@@ -57,13 +58,17 @@ pub struct Sample {
 
 /// The teacher's trajectories over the function-days of `env`: for every function-day with
 /// traffic, 24 hours of `expected_best` within one provider (AWS, Azure, GCP in turn over the
-/// days), each hour's observation seen after running the teacher's previous choice.
-pub fn teacher_samples(sc: &Scenario, env: &TacticalEnv<'_>, est: &Estimates) -> Vec<Sample> {
+/// days), each hour's observation seen after running the teacher's previous choice; the
+/// first hour after the provider's default placement, or after a placement drawn by
+/// [`start_placement`] (seeded by `seed`), so the policy also learns what to do when the
+/// strategic layer has just moved the function from elsewhere.
+pub fn teacher_samples(sc: &Scenario, env: &TacticalEnv<'_>, est: &Estimates, seed: u64) -> Vec<Sample> {
+    let mut rng = derived_rng(seed, 0x5747);
     let mut out = Vec::with_capacity(env.len() * 24);
     for (i, &(f, d)) in env.pairs().iter().enumerate() {
         let prof = env.profile(f);
         let p = Provider::ALL[i % 3];
-        let mut prev = default_placement(&prof, p);
+        let mut prev = start_placement(&prof, p, &mut rng);
         for h in d * 24..(d + 1) * 24 {
             let (obs, mask) = env.observe(f, h, p, prev);
             let pl = est.best_within(&sc.sim, &sc.tab, f, h, p, Some(prev)).0;

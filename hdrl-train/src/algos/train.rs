@@ -70,8 +70,8 @@ pub fn train_ppo<B: AutodiffBackend>(
         if cfg.bc.epochs == 0 {
             return Ok(model);
         }
-        let train = bc::teacher_samples(d, &TacticalEnv::new(&d.sim, &d.tab, d.enc, d.split.train, 1, 0), est);
-        let held_out = bc::teacher_samples(d, &val, est);
+        let train = bc::teacher_samples(d, &TacticalEnv::new(&d.sim, &d.tab, d.enc, d.split.train, 1, 0), est, seed);
+        let held_out = bc::teacher_samples(d, &val, est, seed ^ 1);
         p.println(format!(
             "ppo: cloning expected_best from {} train samples ({} held out)",
             train.len(),

@@ -27,6 +27,22 @@ impl EvalCtx<'_> {
         start_day: usize,
         tactical: bool,
     ) -> Result<Schedule> {
+        self.hierarchy_schedule_with(h, start_day, tactical, None)
+    }
+
+    /// [`EvalCtx::hierarchy_schedule`], with the provider of every function and day taken from
+    /// `providers[f][day]` instead of the DQN when given (to tell the layers' shares of a gap
+    /// apart: another strategic choice under the same tactical policy).
+    ///
+    /// # Errors
+    /// A model error (missing model, non-finite output).
+    pub fn hierarchy_schedule_with<P: Precision>(
+        &self,
+        h: &Hierarchy<P>,
+        start_day: usize,
+        tactical: bool,
+        providers: Option<&[Vec<Provider>]>,
+    ) -> Result<Schedule> {
         let tab = self.tab;
         let days = self.hours.1.div_ceil(24);
         let mut out = Vec::with_capacity(tab.profiles.len());
@@ -35,8 +51,13 @@ impl EvalCtx<'_> {
             let mut prov = vec![Provider::Aws; days];
             let mut p = Provider::Aws;
             for (d, slot) in prov.iter_mut().enumerate().take(days).skip(start_day.max(1)) {
-                let (s, c) = (tab.strategic_obs(f, d, p), tab.carbon_obs(self.sim, d * 24));
-                p = h.choose_provider(&s, &app, &c).map_err(|e| anyhow::anyhow!("DQN: {e}"))?.0;
+                p = match providers {
+                    Some(given) => given[f][d],
+                    None => {
+                        let (s, c) = (tab.strategic_obs(f, d, p), tab.carbon_obs(self.sim, d * 24));
+                        h.choose_provider(&s, &app, &c).map_err(|e| anyhow::anyhow!("DQN: {e}"))?.0
+                    }
+                };
                 *slot = p;
             }
             let mut prev = default_placement(prof, prov[self.hours.0 / 24]);

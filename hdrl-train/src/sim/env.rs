@@ -232,7 +232,8 @@ impl<'a> TacticalEnv<'a> {
     fn fresh(&mut self) -> TacState {
         let (f, day) = self.pairs[self.rng.random_range(0..self.pairs.len())];
         let provider = Provider::ALL[self.rng.random_range(0..3)];
-        TacState { f, day, hour: 0, provider, prev: default_placement(&self.tab.profiles[f], provider) }
+        let prev = start_placement(&self.tab.profiles[f], provider, &mut self.rng);
+        TacState { f, day, hour: 0, provider, prev }
     }
 
     /// Encoded observation and mask of function `f` before hour `h` on `provider`, after
@@ -293,6 +294,21 @@ impl<'a> TacticalEnv<'a> {
         }
         out
     }
+}
+
+/// Where a tactical episode of a function on `provider` starts: half the time the provider's
+/// default placement (the deployment the strategic layer just made), otherwise any allowed
+/// placement on any provider, with the last hour's metrics measured there. The strategic layer
+/// moves functions between providers overnight and the hierarchy hands the tactical layer the
+/// old placement and its metrics; a policy that only ever started from the default kept a
+/// tier that suited the old provider for the whole day (docs/decision-quality.md §11).
+pub fn start_placement(p: &Profile, provider: Provider, rng: &mut impl Rng) -> Placement {
+    if rng.random_bool(0.5) {
+        return default_placement(p, provider);
+    }
+    let allowed: Vec<usize> = action_mask(p).iter().enumerate().filter(|(_, ok)| **ok).map(|(a, _)| a).collect();
+    let from = Provider::ALL[rng.random_range(0..3)];
+    Placement::from_action(from, allowed[rng.random_range(0..allowed.len())], p.home_region)
 }
 
 /// Tactical actions allowed for a function (hdrl-infer's rule: tiers below its memory need
@@ -494,5 +510,24 @@ mod tests {
         assert_eq!(n, 5760);
         let day0 = hourly.by_func[f].iter().filter(|i| i.start < 86_400.0).count() as u64;
         assert_eq!(op.totals.n, day0);
+    }
+
+    #[test]
+    fn episodes_also_start_from_another_providers_placement() {
+        // The hierarchy hands the tactical layer the placement a function ran on before the
+        // strategic layer moved it; training must see such starts (docs/decision-quality.md §11).
+        let (_, tab, _) = setup();
+        let prof = &tab.profiles[0];
+        let mask = action_mask(prof);
+        let mut rng = crate::algos::common::derived_rng(3, 0);
+        let (mut default, mut foreign) = (0, 0);
+        for _ in 0..400 {
+            let pl = start_placement(prof, Provider::Aws, &mut rng);
+            default += usize::from(pl == default_placement(prof, Provider::Aws));
+            foreign += usize::from(pl.provider != Provider::Aws);
+            assert!(mask[pl.action_for(prof.home_region)], "start placements are allowed actions");
+        }
+        assert!((150..=250).contains(&default), "half start from the default: {default}");
+        assert!(foreign >= 100, "a third of the rest start on another provider: {foreign}");
     }
 }

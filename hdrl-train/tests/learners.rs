@@ -1,12 +1,12 @@
 //! Each learner, trained briefly on a small synthetic trace with a fixed seed, against the rule
 //! it replaces on the validation days: the DQN beats each function's best provider on the train
 //! days; the PPO (cloned from `expected_best` within the provider, then fine-tuned) stays within
-//! 0.01 of it, not above it (-0.398 vs -0.395 here; the gap is reported in
+//! 0.01 of it (the numbers are printed; the gap on the default trace is reported in
 //! docs/decision-quality.md); both beat random by a real margin.
 
 use burn::backend::{Autodiff, NdArray};
 use hdrl_train::algos::train;
-use hdrl_train::algos::{dqn, lstm, ppo};
+use hdrl_train::algos::{bc, dqn, lstm, ppo};
 use hdrl_train::data::windows::TraceWindows;
 use hdrl_train::data::workload::DAY_S;
 use hdrl_train::output::progress::Progress;
@@ -60,6 +60,28 @@ fn ppo_matches_expected_best_within_the_provider_on_validation_days() {
     assert!(trained > rule - 0.01, "trained {trained} vs the rule it replaces {rule}");
     assert!(trained > random + 0.1, "trained {trained} vs random {random}");
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn dagger_states_start_where_the_teachers_do_then_follow_the_student() {
+    let d = data();
+    let env = TacticalEnv::new(&d.sim, &d.tab, d.enc, d.split.train, 1, 0);
+    let est = d.estimates();
+    let teacher = bc::teacher_samples(&d, &env, est, 9);
+    let model = ppo::ActorCriticNet::<NdArray>::new(&Default::default());
+    let student = bc::student_samples(&model, &d, &env, est, 9, &Default::default());
+    let n = env.len();
+    assert!(n > 0);
+    assert_eq!(student.len(), teacher.len());
+    // The teacher's samples run function-day by function-day, the student's hour by hour.
+    for i in 0..n {
+        assert_eq!(student[i].obs, teacher[i * 24].obs, "function-day {i} starts where the teacher's does");
+        assert_eq!(student[i].action, teacher[i * 24].action, "and carries the teacher's label there");
+    }
+    assert!(student.iter().all(|s| s.mask[s.action]), "every label is an allowed action");
+    // An untrained actor does not pick what the teacher picks, so its second hours differ.
+    let apart = (0..n).filter(|&i| student[n + i].obs != teacher[i * 24 + 1].obs).count();
+    assert!(apart > n / 4, "{apart} of {n} second-hour states off the teacher's path");
 }
 
 #[test]

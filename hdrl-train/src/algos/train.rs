@@ -4,6 +4,7 @@
 use std::path::Path;
 
 use anyhow::Result;
+use burn::module::AutodiffModule;
 use burn::tensor::backend::AutodiffBackend;
 
 use crate::algos::bc;
@@ -70,14 +71,26 @@ pub fn train_ppo<B: AutodiffBackend>(
         if cfg.bc.epochs == 0 {
             return Ok(model);
         }
-        let train = bc::teacher_samples(d, &TacticalEnv::new(&d.sim, &d.tab, d.enc, d.split.train, 1, 0), est, seed);
+        let train_env = TacticalEnv::new(&d.sim, &d.tab, d.enc, d.split.train, 1, 0);
+        let mut train = bc::teacher_samples(d, &train_env, est, seed);
         let held_out = bc::teacher_samples(d, &val, est, seed ^ 1);
         p.println(format!(
             "ppo: cloning expected_best from {} train samples ({} held out)",
             train.len(),
             held_out.len()
         ));
-        let (model, history) = bc::train(model, &train, &held_out, &cfg.bc, seed, device, p)?;
+        let (mut model, mut history) = bc::train(model, &train, &held_out, &cfg.bc, seed, device, p)?;
+        for round in 1..=cfg.bc.dagger_rounds {
+            let visited = bc::student_samples(&model.valid(), d, &train_env, est, seed, device);
+            p.println(format!("ppo: DAgger round {round}: +{} states the cloned policy visits", visited.len()));
+            train.extend(visited);
+            let (m, more) = bc::train(model, &train, &held_out, &cfg.bc, seed ^ round as u64, device, p)?;
+            model = m;
+            history.extend(more);
+        }
+        for (k, rec) in history.iter_mut().enumerate() {
+            rec.epoch = k + 1;
+        }
         cloning = history;
         Ok(model)
     };

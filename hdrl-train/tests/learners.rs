@@ -64,12 +64,13 @@ fn ppo_matches_expected_best_within_the_provider_on_validation_days() {
 
 #[test]
 fn dagger_states_start_where_the_teachers_do_then_follow_the_student() {
+    let _one = SERIAL.lock().unwrap_or_else(|e| e.into_inner()); // draws initial weights
     let d = data();
     let env = TacticalEnv::new(&d.sim, &d.tab, d.enc, d.split.train, 1, 0);
     let est = d.estimates();
     let teacher = bc::teacher_samples(&d, &env, est, 9);
     let model = ppo::ActorCriticNet::<NdArray>::new(&Default::default());
-    let student = bc::student_samples(&model, &d, &env, est, 9, &Default::default());
+    let student = bc::student_samples(&model, &d, &env, est, (9, 0), &Default::default());
     let n = env.len();
     assert!(n > 0);
     assert_eq!(student.len(), teacher.len());

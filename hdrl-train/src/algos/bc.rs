@@ -41,13 +41,17 @@ pub struct BcConfig {
     /// same function-days, label the states it visits with the teacher's choice there, add
     /// them to the samples and clone again (Ross et al., AISTATS 2011). 0 = plain cloning.
     /// On seed 42's validation days PPO ended at -0.1722 with 0 rounds, -0.1684 with 1 and
-    /// -0.1731 with 2 (`expected_best`: -0.1688; docs/decision-quality.md §12).
+    /// -0.1731 with 2, rotation 0 (`expected_best`: -0.1688; docs/decision-quality.md §12).
     pub dagger_rounds: usize,
+    /// DAgger round `r` runs function-day `i` on provider `(i + r · dagger_rotation) mod 3`
+    /// (0: on the teacher's provider). After cloning, validation −0.1734 with 0 and −0.1693
+    /// with 1 on trace 42, −0.1721 and −0.1698 on trace 43 (docs/decision-quality.md §12).
+    pub dagger_rotation: usize,
 }
 
 impl Default for BcConfig {
     fn default() -> Self {
-        Self { epochs: 12, batch: 512, lr: 2e-3, grad_clip: 1.0, dagger_rounds: 1 }
+        Self { epochs: 12, batch: 512, lr: 2e-3, grad_clip: 1.0, dagger_rounds: 1, dagger_rotation: 1 }
     }
 }
 
@@ -88,28 +92,28 @@ pub fn teacher_samples(sc: &Scenario, env: &TacticalEnv<'_>, est: &Estimates, se
 /// The states `model`'s actor visits (greedy, masked) on the function-days of `env`, from the
 /// same starts as [`teacher_samples`] with the same `seed`, each labelled with the teacher's
 /// choice there: what DAgger adds, the mistakes the student makes and what to do after them.
+/// Function-day `i` runs on provider `(i + rotation) mod 3` (the teacher's samples use
+/// rotation 0), so a round with another rotation also covers each day on another provider.
 pub fn student_samples<B: Backend>(
     model: &ActorCriticNet<B>,
     sc: &Scenario,
     env: &TacticalEnv<'_>,
     est: &Estimates,
-    seed: u64,
+    (seed, rotation): (u64, usize),
     device: &B::Device,
 ) -> Vec<Sample> {
+    let provider = |i: usize| Provider::ALL[(i + rotation) % 3];
     let mut rng = derived_rng(seed, 0x5747);
     let pairs = env.pairs();
-    let mut prev: Vec<Placement> = pairs
-        .iter()
-        .enumerate()
-        .map(|(i, &(f, _))| start_placement(&env.profile(f), Provider::ALL[i % 3], &mut rng))
-        .collect();
+    let mut prev: Vec<Placement> =
+        pairs.iter().enumerate().map(|(i, &(f, _))| start_placement(&env.profile(f), provider(i), &mut rng)).collect();
     let mut out = Vec::with_capacity(pairs.len() * 24);
     for hour in 0..24 {
         let step: Vec<Sample> = pairs
             .iter()
             .enumerate()
             .map(|(i, &(f, d))| {
-                let (h, p) = (d * 24 + hour, Provider::ALL[i % 3]);
+                let (h, p) = (d * 24 + hour, provider(i));
                 let (obs, mask) = env.observe(f, h, p, prev[i]);
                 let pl = est.best_within(&sc.sim, &sc.tab, f, h, p, Some(prev[i])).0;
                 Sample { obs, mask, action: pl.action_for(env.profile(f).home_region) }
@@ -123,7 +127,7 @@ pub fn student_samples<B: Backend>(
                 let i = chunk_no * 4096 + j;
                 let act = hdrl_infer::math::argmax(&a[j * TACTICAL_ACTIONS..(j + 1) * TACTICAL_ACTIONS]);
                 let f = pairs[i].0;
-                prev[i] = Placement::from_action(Provider::ALL[i % 3], act, env.profile(f).home_region);
+                prev[i] = Placement::from_action(provider(i), act, env.profile(f).home_region);
             }
         }
         out.extend(step);

@@ -81,7 +81,8 @@ pub fn train_ppo<B: AutodiffBackend>(
         ));
         let (mut model, mut history) = bc::train(model, &train, &held_out, &cfg.bc, seed, device, p)?;
         for round in 1..=cfg.bc.dagger_rounds {
-            let visited = bc::student_samples(&model.valid(), d, &train_env, est, seed, device);
+            let visited =
+                bc::student_samples(&model.valid(), d, &train_env, est, (seed, round * cfg.bc.dagger_rotation), device);
             p.println(format!("ppo: DAgger round {round}: +{} states the cloned policy visits", visited.len()));
             train.extend(visited);
             let (m, more) = bc::train(model, &train, &held_out, &cfg.bc, seed ^ round as u64, device, p)?;

@@ -50,8 +50,9 @@ pub fn train_dqn<B: AutodiffBackend>(
 }
 
 /// Train the tactical PPO; checkpoints under `dir/ppo`. A fresh run starts from the actor
-/// cloned from `expected_best` on the train days (`cfg.bc`; held-out accuracy on the validation
-/// days), which PPO then fine-tunes.
+/// cloned from `expected_best` on the train days, then on the states the cloned actor itself
+/// visits for `cfg.bc.dagger_rounds` DAgger rounds (`cfg.bc`; held-out accuracy on the
+/// validation days' teacher samples), which PPO then fine-tunes.
 ///
 /// # Errors
 /// Checkpoint I/O.

@@ -11,8 +11,12 @@
 // Small dense linear algebra (inverse, Cholesky, GPTQ) reads best with explicit indices.
 #![allow(clippy::needless_range_loop)]
 
+use hdrl_infer::features::{STRATEGIC_INPUT, STRATEGIC_STATS_INPUT};
 use hdrl_infer::layers::{Dense, DenseI8, Linear};
-use hdrl_infer::{F32, Hierarchy, I8, Provider};
+use hdrl_infer::math::relu_slice;
+use hdrl_infer::models::Q_BOUND;
+use hdrl_infer::quant::{quantize, scale_for};
+use hdrl_infer::{AnyHierarchy, F32, Hierarchy, I8, Provider};
 use hdrl_train::data::synth::generate;
 use hdrl_train::evaluate::suite::context;
 use hdrl_train::sim::Scenario;
@@ -26,56 +30,73 @@ fn dequantised<const I: usize, const O: usize>(d: &mut Dense<I, O>, q: &DenseI8<
     }
 }
 
+/// Largest |weight| of output channel `o`.
+fn channel_max<const I: usize, const O: usize>(d: &Dense<I, O>, o: usize) -> f32 {
+    d.w.iter().map(|r| r[o].abs()).fold(0.0f32, f32::max)
+}
+
+/// `v` rounded to int8 with scale `s` (hdrl-infer's rounding), back in f32.
+fn rounded(v: f32, s: f32) -> f32 {
+    f32::from(quantize(v, s)) * s
+}
+
 /// `d`'s weights rounded to int8 with, per output channel, the scale among
 /// `max|w| / 127 · α` (α from 1 down to 0.3) with the least squared rounding and clipping error.
 fn mse_rounded<const I: usize, const O: usize>(d: &mut Dense<I, O>) {
     for o in 0..O {
-        let m = d.w.iter().map(|r| r[o].abs()).fold(0.0f32, f32::max);
+        let m = channel_max(d, o);
         if m == 0.0 {
             continue;
         }
-        let err =
-            |s: f32| -> f32 { d.w.iter().map(|r| (r[o] - (r[o] / s).round().clamp(-127.0, 127.0) * s).powi(2)).sum() };
+        let err = |s: f32| -> f32 { d.w.iter().map(|r| (r[o] - rounded(r[o], s)).powi(2)).sum() };
         let s = (30..=100)
-            .map(|k| m / 127.0 * k as f32 / 100.0)
+            .map(|k| scale_for(m) * k as f32 / 100.0)
             .min_by(|x, y| err(*x).total_cmp(&err(*y)))
-            .unwrap_or(m / 127.0);
+            .unwrap_or(scale_for(m));
         for r in d.w.iter_mut() {
-            r[o] = (r[o] / s).round().clamp(-127.0, 127.0) * s;
+            r[o] = rounded(r[o], s);
         }
     }
 }
 
-/// Every linear layer's input over `xs` (encoded strategic inputs), through the f32 DQN:
-/// `[s1, s2, a1, h1, h2, out]`.
-fn layer_inputs<P: hdrl_infer::Precision>(m: &hdrl_infer::Dqn<P>, xs: &[[f32; 23]]) -> [Vec<Vec<f32>>; 6] {
+/// Every linear layer's input over `xs` (encoded strategic inputs), through the DQN `m`:
+/// `[s1, s2, a1, h1, h2, out]`. The steps of [`hdrl_infer::Dqn::forward`], written out to
+/// keep the intermediate vectors; checked against it on every input.
+fn layer_inputs<P: hdrl_infer::Precision>(m: &hdrl_infer::Dqn<P>, xs: &[[f32; STRATEGIC_INPUT]]) -> [Vec<Vec<f32>>; 6] {
     let k = hdrl_infer::Kernels::detect();
     let mut out: [Vec<Vec<f32>>; 6] = Default::default();
-    let relu = |v: &mut [f32]| v.iter_mut().for_each(|x| *x = x.max(0.0));
     for x in xs {
-        let s_in: [f32; 15] = x[..15].try_into().unwrap();
-        let a_in: [f32; 8] = x[15..].try_into().unwrap();
+        let (s_in, a_in) = x.split_at(STRATEGIC_STATS_INPUT);
+        let (s_in, a_in): ([f32; STRATEGIC_STATS_INPUT], [f32; STRATEGIC_INPUT - STRATEGIC_STATS_INPUT]) =
+            (s_in.try_into().unwrap(), a_in.try_into().unwrap());
         let mut s1 = [0.0; 128];
         m.s1.forward(&k, &s_in, &mut s1);
         m.s1_norm.forward(&mut s1);
-        relu(&mut s1);
+        relu_slice(&mut s1);
         let mut s2 = [0.0; 64];
         m.s2.forward(&k, &s1, &mut s2);
         m.s2_norm.forward(&mut s2);
-        relu(&mut s2);
+        relu_slice(&mut s2);
         let mut a1 = [0.0; 32];
         m.a1.forward(&k, &a_in, &mut a1);
         m.a1_norm.forward(&mut a1);
-        relu(&mut a1);
+        relu_slice(&mut a1);
         let mut cat = [0.0; 96];
         cat[..64].copy_from_slice(&s2);
         cat[64..].copy_from_slice(&a1);
         let mut h1 = [0.0; 64];
         m.h1.forward(&k, &cat, &mut h1);
-        relu(&mut h1);
+        relu_slice(&mut h1);
         let mut h2 = [0.0; 32];
         m.h2.forward(&k, &h1, &mut h2);
-        relu(&mut h2);
+        relu_slice(&mut h2);
+        let (mut q, mut q_model) = ([0.0; 3], [0.0; 3]);
+        m.out.forward(&k, &h2, &mut q);
+        m.forward(&k, x, &mut q_model).unwrap();
+        assert!(
+            q.iter().zip(q_model).all(|(a, b)| a.clamp(-Q_BOUND, Q_BOUND) == b),
+            "the written-out pass drifted from Dqn::forward"
+        );
         for (v, layer) in [&s_in[..], &s1, &a_in, &cat, &h1, &h2].into_iter().zip(out.iter_mut()) {
             layer.push(v.to_vec());
         }
@@ -139,14 +160,14 @@ fn gptq<const I: usize, const O: usize>(d: &mut Dense<I, O>, xs: &[Vec<f32>]) {
         }
     }
     for o in 0..O {
-        let m = d.w.iter().map(|r| r[o].abs()).fold(0.0f32, f32::max);
+        let m = channel_max(d, o);
         if m == 0.0 {
             continue;
         }
-        let s = f64::from(m) / 127.0;
+        let s = scale_for(m);
         let mut w: Vec<f64> = (0..I).map(|i| f64::from(d.w[i][o])).collect();
         for i in 0..I {
-            let q = (w[i] / s).round().clamp(-127.0, 127.0) * s;
+            let q = f64::from(rounded(w[i] as f32, s));
             let err = (w[i] - q) / u[i][i];
             w[i] = q;
             for j in i + 1..I {
@@ -163,7 +184,7 @@ fn gptq<const I: usize, const O: usize>(d: &mut Dense<I, O>, xs: &[Vec<f32>]) {
 fn peak_to_rms<const I: usize, const O: usize>(d: &Dense<I, O>) -> f32 {
     (0..O)
         .map(|o| {
-            let m = d.w.iter().map(|r| r[o].abs()).fold(0.0f32, f32::max);
+            let m = channel_max(d, o);
             let rms = (d.w.iter().map(|r| r[o] * r[o]).sum::<f32>() / I as f32).sqrt();
             m / rms.max(1e-12)
         })
@@ -179,8 +200,9 @@ fn main() -> anyhow::Result<()> {
     let dir = std::path::Path::new(&dir);
     let f32_bytes = std::fs::read(dir.join("bundle.f32.hdrl"))?;
     let a = Hierarchy::<F32>::load(&f32_bytes).map_err(|e| anyhow::anyhow!("f32 bundle: {e}"))?;
-    let b = Hierarchy::<I8>::load(&std::fs::read(dir.join("bundle.int8.hdrl"))?)
-        .map_err(|e| anyhow::anyhow!("int8 bundle: {e}"))?;
+    let int8_bytes = std::fs::read(dir.join("bundle.int8.hdrl"))?;
+    let load_int8 = || Hierarchy::<I8>::load(&int8_bytes).map_err(|e| anyhow::anyhow!("int8 bundle: {e}"));
+    let b = load_int8()?;
     let sc = Scenario::new(generate(42, 1.0))?;
     let ctx = context(&sc);
     let tab = &sc.tab;
@@ -245,25 +267,24 @@ fn main() -> anyhow::Result<()> {
             mse_rounded(&mut a.dqn.out);
         }),
     ];
-    let mut models: Vec<(String, Box<Hierarchy<F32>>)> = Vec::new();
+    let mut models: Vec<(String, AnyHierarchy)> = Vec::new();
     for (name, apply) in variants {
         let mut m = Hierarchy::<F32>::load(&f32_bytes).map_err(|e| anyhow::anyhow!("{e}"))?;
         apply(&mut m, &b);
-        models.push((format!("f32, {name} int8"), m));
+        models.push((format!("f32, {name} int8"), AnyHierarchy::F32(m)));
     }
 
     let mut g = Hierarchy::<F32>::load(&f32_bytes).map_err(|e| anyhow::anyhow!("{e}"))?;
     gptq_all(&mut g);
     // Those values in an int8 model (re-quantised with max-abs scales: where GPTQ's
     // compensation lowered a channel's largest weight, the scale shrinks with it).
-    let mut gi = Hierarchy::<I8>::load(&std::fs::read(dir.join("bundle.int8.hdrl"))?)
-        .map_err(|e| anyhow::anyhow!("int8 bundle: {e}"))?;
+    let mut gi = load_int8()?;
     gi.dqn.quantize_from(&g.dqn);
-    models.push(("f32, all weights GPTQ int8".into(), g));
+    models.push(("f32, all weights GPTQ int8".into(), AnyHierarchy::F32(g)));
+    models.push(("int8, GPTQ-rounded weights".into(), AnyHierarchy::I8(gi)));
     // Sequential GPTQ: each layer calibrated on the inputs the int8 model (with the layers
     // before it already rounded) gives it.
-    let mut gs = Hierarchy::<I8>::load(&std::fs::read(dir.join("bundle.int8.hdrl"))?)
-        .map_err(|e| anyhow::anyhow!("int8 bundle: {e}"))?;
+    let mut gs = load_int8()?;
     {
         use hdrl_infer::Part;
         let mut w = Hierarchy::<F32>::load(&f32_bytes).map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -280,9 +301,8 @@ fn main() -> anyhow::Result<()> {
         round_layer!(h2, 4);
         round_layer!(out, 5);
     }
-    let mut same_gs = 0usize;
+    models.push(("int8, sequential GPTQ".into(), AnyHierarchy::I8(gs)));
     let (mut spreads, mut margins) = (Vec::new(), Vec::new());
-    let mut same_gi = 0usize;
     // Margin bins of the f32 Q-values (best minus second best).
     let edges = [1e-3f32, 3e-3, 1e-2, 3e-2, f32::INFINITY];
     let mut bins = [(0usize, 0usize, 0.0f64); 5]; // (n, int8 differs, planner reward lost)
@@ -314,8 +334,6 @@ fn main() -> anyhow::Result<()> {
                     same[i] +=
                         usize::from(m.choose_provider(&s, &app, &c).map_err(|e| anyhow::anyhow!("{e}"))?.0 == pa);
                 }
-                same_gi += usize::from(gi.choose_provider(&s, &app, &c).map_err(|e| anyhow::anyhow!("{e}"))?.0 == pa);
-                same_gs += usize::from(gs.choose_provider(&s, &app, &c).map_err(|e| anyhow::anyhow!("{e}"))?.0 == pa);
                 n += 1;
             }
         }
@@ -325,8 +343,6 @@ fn main() -> anyhow::Result<()> {
     for (name, s) in models.iter().map(|m| &m.0).zip(&same) {
         println!("  {name:36} agrees on {:.2} %", 100.0 * *s as f64 / n as f64);
     }
-    println!("int8 DQN with GPTQ-rounded weights agrees on {:.2} %", 100.0 * same_gi as f64 / n as f64);
-    println!("int8 DQN with sequential GPTQ agrees on {:.2} %", 100.0 * same_gs as f64 / n as f64);
     let median = |v: &mut Vec<f32>| {
         v.sort_by(f32::total_cmp);
         v[v.len() / 2]

@@ -69,6 +69,34 @@ fn daily(sc: &Scenario, est: &Estimates, hours: (usize, usize), group: impl Fn(u
     within(sc, est, hours, &daily_providers(sc, est, hours, group))
 }
 
+/// Summed function-hour rewards of two schedules over the same function-hours.
+#[derive(Clone, Copy, Default)]
+struct Split {
+    a: f64,
+    b: f64,
+    n: usize,
+}
+
+impl Split {
+    fn add(&mut self, a: f32, b: f32) {
+        self.a += f64::from(a);
+        self.b += f64::from(b);
+        self.n += 1;
+    }
+
+    /// One line: the count, `b`'s and `a`'s means, and the sum of `b − a`.
+    fn print(&self, label: &str) {
+        let n = self.n.max(1) as f64;
+        println!(
+            "  {label}: {} function-hours, mean {:.4} vs {:.4}, sum of differences {:.1}",
+            self.n,
+            self.b / n,
+            self.a / n,
+            self.b - self.a
+        );
+    }
+}
+
 fn main() -> anyhow::Result<()> {
     let scale = std::env::args().nth(1).map(|s| s.parse()).transpose()?.unwrap_or(1.0);
     let bundle = std::env::args().nth(2);
@@ -85,6 +113,7 @@ fn main() -> anyhow::Result<()> {
         ("provider per app-day".into(), per_app),
         ("provider per function-day".into(), per_func),
     ];
+    let mut dqn_providers = None;
     if let Some(path) = bundle {
         let h = hdrl_infer::Hierarchy::<hdrl_infer::F32>::load(&std::fs::read(&path)?)
             .map_err(|e| anyhow::anyhow!("{path}: {e}"))?;
@@ -105,54 +134,37 @@ fn main() -> anyhow::Result<()> {
             ctx.hierarchy_schedule_with(&h, start, true, Some(&planner))?,
         ));
         rows.push(("bundle: hierarchy (DQN, PPO)".into(), hier));
+        dqn_providers = Some(dqn);
+    }
+    // Every schedule simulated once, for the split below and the table after it.
+    let results: Vec<_> = rows.iter().map(|(_, s)| ctx.simulate(s, None, &KeepAlivePolicy::Provider)).collect();
+    if let Some(dqn) = &dqn_providers {
         // Where the PPO loses to expected_best under the same providers: by provider.
+        let key = |r: &hdrl_train::evaluate::simulate::PolicyResult| -> std::collections::HashMap<(u32, u32), f32> {
+            r.interval_keys.iter().copied().zip(r.interval_rewards.iter().copied()).collect()
+        };
         for (a, b) in [(5usize, 3usize), (4, 2)] {
-            let ra = ctx.simulate(&rows[a].1, None, &KeepAlivePolicy::Provider);
-            let rb = ctx.simulate(&rows[b].1, None, &KeepAlivePolicy::Provider);
-            let key = |r: &hdrl_train::evaluate::simulate::PolicyResult| -> std::collections::HashMap<(u32, u32), f32> {
-                r.interval_keys.iter().copied().zip(r.interval_rewards.iter().copied()).collect()
-            };
-            let (ka, kb) = (key(&ra), key(&rb));
-            let mut by = [(0.0f64, 0.0f64, 0usize); 3];
-            let mut agree = [(0.0f64, 0.0f64, 0usize); 2];
+            let (ka, kb) = (key(&results[a]), key(&results[b]));
+            let mut by = [Split::default(); 3];
+            let mut agree = [Split::default(); 2];
             for (k, va) in &ka {
                 if let Some(vb) = kb.get(k) {
-                    let p = rows[a].1[k.0 as usize][k.1 as usize - hours.0].provider as usize;
-                    by[p].0 += f64::from(*va);
-                    by[p].1 += f64::from(*vb);
-                    by[p].2 += 1;
-                    let same =
-                        usize::from(dqn[k.0 as usize][k.1 as usize / 24] == planner[k.0 as usize][k.1 as usize / 24]);
-                    agree[same].0 += f64::from(*va);
-                    agree[same].1 += f64::from(*vb);
-                    agree[same].2 += 1;
+                    let (f, h) = (k.0 as usize, k.1 as usize);
+                    by[rows[a].1[f][h - hours.0].provider as usize].add(*va, *vb);
+                    agree[usize::from(dqn[f][h / 24] == planner[f][h / 24])].add(*va, *vb);
                 }
             }
             println!("{} vs {}:", rows[b].0, rows[a].0);
-            for (same, (sa, sb, n)) in agree.iter().enumerate() {
-                println!(
-                    "  DQN == planner {}: {} function-hours, mean {:.4} vs {:.4}, sum of differences {:.1}",
-                    same == 1,
-                    n,
-                    sb / *n.max(&1) as f64,
-                    sa / *n.max(&1) as f64,
-                    sb - sa
-                );
+            for (same, split) in agree.iter().enumerate() {
+                split.print(&format!("DQN == planner {}", same == 1));
             }
-            for (p, (sa, sb, n)) in by.iter().enumerate() {
-                println!(
-                    "  {:?}: {} function-hours, mean {:.4} vs {:.4}, sum of differences {:.1}",
-                    Provider::ALL[p],
-                    n,
-                    sb / *n.max(&1) as f64,
-                    sa / *n.max(&1) as f64,
-                    sb - sa
-                );
+            for (p, split) in by.iter().enumerate() {
+                split.print(&format!("{:?}", Provider::ALL[p]));
             }
         }
     }
-    for (name, s) in &rows {
-        let m = ctx.simulate(s, None, &KeepAlivePolicy::Provider).metrics();
+    for ((name, s), result) in rows.iter().zip(&results) {
+        let m = result.metrics();
         let mut shares = [0usize; 3];
         for (f, row) in s.iter().enumerate() {
             for (k, pl) in row.iter().enumerate() {

@@ -80,13 +80,26 @@ pub fn teacher_samples(sc: &Scenario, env: &TacticalEnv<'_>, est: &Estimates, se
         let p = Provider::ALL[i % 3];
         let mut prev = start_placement(&prof, p, &mut rng);
         for h in d * 24..(d + 1) * 24 {
-            let (obs, mask) = env.observe(f, h, p, prev);
-            let pl = est.best_within(&sc.sim, &sc.tab, f, h, p, Some(prev)).0;
-            out.push(Sample { obs, mask, action: pl.action_for(prof.home_region) });
+            let (sample, pl) = labelled(sc, env, est, (f, h, p), prev);
+            out.push(sample);
             prev = pl;
         }
     }
     out
+}
+
+/// The observation of function `f` before hour `h` on provider `p` after running `prev`,
+/// labelled with the teacher's choice there, and that choice.
+fn labelled(
+    sc: &Scenario,
+    env: &TacticalEnv<'_>,
+    est: &Estimates,
+    (f, h, p): (usize, usize, Provider),
+    prev: Placement,
+) -> (Sample, Placement) {
+    let (obs, mask) = env.observe(f, h, p, prev);
+    let pl = est.best_within(&sc.sim, &sc.tab, f, h, p, Some(prev)).0;
+    (Sample { obs, mask, action: pl.action_for(env.profile(f).home_region) }, pl)
 }
 
 /// The states `model`'s actor visits (greedy, masked) on the function-days of `env`, from the
@@ -112,22 +125,16 @@ pub fn student_samples<B: Backend>(
         let step: Vec<Sample> = pairs
             .iter()
             .enumerate()
-            .map(|(i, &(f, d))| {
-                let (h, p) = (d * 24 + hour, provider(i));
-                let (obs, mask) = env.observe(f, h, p, prev[i]);
-                let pl = est.best_within(&sc.sim, &sc.tab, f, h, p, Some(prev[i])).0;
-                Sample { obs, mask, action: pl.action_for(env.profile(f).home_region) }
-            })
+            .map(|(i, &(f, d))| labelled(sc, env, est, (f, d * 24 + hour, provider(i)), prev[i]).0)
             .collect();
         for (chunk_no, chunk) in step.chunks(4096).enumerate() {
             let refs: Vec<&Sample> = chunk.iter().collect();
             let (x, m) = tensors::<B>(&refs, device);
             let a = to_vec(model.logits(x) + m);
-            for (j, _) in chunk.iter().enumerate() {
+            for (j, logits) in a.chunks_exact(TACTICAL_ACTIONS).enumerate() {
                 let i = chunk_no * 4096 + j;
-                let act = hdrl_infer::math::argmax(&a[j * TACTICAL_ACTIONS..(j + 1) * TACTICAL_ACTIONS]);
-                let f = pairs[i].0;
-                prev[i] = Placement::from_action(provider(i), act, env.profile(f).home_region);
+                let home = env.profile(pairs[i].0).home_region;
+                prev[i] = Placement::from_action(provider(i), hdrl_infer::math::argmax(logits), home);
             }
         }
         out.extend(step);

@@ -306,9 +306,13 @@ pub fn start_placement(p: &Profile, provider: Provider, rng: &mut impl Rng) -> P
     if rng.random_bool(0.5) {
         return default_placement(p, provider);
     }
-    let allowed: Vec<usize> = action_mask(p).iter().enumerate().filter(|(_, ok)| **ok).map(|(a, _)| a).collect();
+    let mask = action_mask(p);
+    let allowed = mask.iter().filter(|ok| **ok).count();
     let from = Provider::ALL[rng.random_range(0..3)];
-    Placement::from_action(from, allowed[rng.random_range(0..allowed.len())], p.home_region)
+    let k = rng.random_range(0..allowed);
+    // The k-th allowed action (the mask never forbids every action).
+    let action = (0..mask.len()).filter(|&a| mask[a]).nth(k).unwrap_or(0);
+    Placement::from_action(from, action, p.home_region)
 }
 
 /// Tactical actions allowed for a function (hdrl-infer's rule: tiers below its memory need

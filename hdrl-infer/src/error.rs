@@ -104,6 +104,11 @@ pub enum InferError {
         /// Bytes needed.
         need: u32,
     },
+    /// A telemetry event holds an unusable value ([`crate::telemetry::Telemetry`]).
+    BadEvent {
+        /// Which value.
+        field: crate::telemetry::EventField,
+    },
 }
 
 impl fmt::Display for InferError {
@@ -145,6 +150,7 @@ impl fmt::Display for InferError {
             Self::OutOfRange { index } => write!(f, "input #{index} is outside its documented range"),
             Self::NonFiniteOutput => f.write_str("forward pass produced a non-finite value"),
             Self::BufferTooSmall { need } => write!(f, "output buffer too small: {need} bytes needed"),
+            Self::BadEvent { field } => write!(f, "telemetry event rejected: bad {field}"),
         }
     }
 }

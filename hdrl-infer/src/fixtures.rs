@@ -107,10 +107,26 @@ impl CountingAlloc {
         Self { allocations: core::sync::atomic::AtomicUsize::new(0) }
     }
 
-    /// Allocations so far.
+    /// Allocations so far, every thread.
     pub fn count(&self) -> usize {
         self.allocations.load(core::sync::atomic::Ordering::SeqCst)
     }
+
+    /// Allocations so far on the calling thread (the test harness and tests running on other
+    /// threads do not show up here).
+    pub fn count_this_thread(&self) -> usize {
+        THREAD_ALLOCATIONS.with(|c| c.get())
+    }
+}
+
+std::thread_local! {
+    // Const-initialised and without a destructor: reading it inside the allocator allocates
+    // nothing.
+    static THREAD_ALLOCATIONS: core::cell::Cell<usize> = const { core::cell::Cell::new(0) };
+}
+
+fn count_on_this_thread() {
+    THREAD_ALLOCATIONS.with(|c| c.set(c.get() + 1));
 }
 
 impl Default for CountingAlloc {
@@ -124,6 +140,7 @@ impl Default for CountingAlloc {
 unsafe impl std::alloc::GlobalAlloc for CountingAlloc {
     unsafe fn alloc(&self, l: std::alloc::Layout) -> *mut u8 {
         self.allocations.fetch_add(1, core::sync::atomic::Ordering::SeqCst);
+        count_on_this_thread();
         // SAFETY: same contract as the caller's.
         unsafe { std::alloc::System.alloc(l) }
     }
@@ -133,6 +150,7 @@ unsafe impl std::alloc::GlobalAlloc for CountingAlloc {
     }
     unsafe fn realloc(&self, p: *mut u8, l: std::alloc::Layout, n: usize) -> *mut u8 {
         self.allocations.fetch_add(1, core::sync::atomic::Ordering::SeqCst);
+        count_on_this_thread();
         // SAFETY: same contract as the caller's.
         unsafe { std::alloc::System.realloc(p, l, n) }
     }

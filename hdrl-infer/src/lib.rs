@@ -48,6 +48,8 @@ pub mod placement;
 pub mod quant;
 pub mod reward;
 pub mod rng;
+pub mod telemetry;
+pub mod tracker;
 pub mod weights;
 
 #[cfg(feature = "std")]
@@ -63,4 +65,6 @@ pub use layers::{Dense, DenseI8, F32, I8, LayerNorm, Linear, LstmLayer, Part, Pr
 pub use models::{ActorCritic, Dqn, Forecaster, Model};
 pub use placement::{MEMORY_TIERS_MB, Provider, REGION_SLOTS};
 pub use reward::{Reward, RewardBounds};
+pub use telemetry::{Outcome, Telemetry};
+pub use tracker::{Refreshed, Tracker};
 pub use weights::{Bundle, ModelKind, ModelRecord, Provenance, Quant};

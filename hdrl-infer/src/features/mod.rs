@@ -18,7 +18,8 @@ mod tactical;
 pub use carbon::{CARBON_NOW_INDEX, CARBON_PAST_DAY_INDEX, CarbonObs, SLOTS};
 pub use operational::{OPERATIONAL_FEATURES, OperationalStep, STEP_S, WINDOW, Window};
 pub use strategic::{
-    APP_FEATURES, APP_INPUT, AppContext, STRATEGIC_FEATURES, STRATEGIC_INPUT, STRATEGIC_STATS_INPUT, StrategicObs,
+    APP_FEATURES, APP_INPUT, AppContext, DayFacts, STRATEGIC_FEATURES, STRATEGIC_INPUT, STRATEGIC_STATS_INPUT,
+    StrategicObs,
 };
 pub use tactical::{TACTICAL_FEATURES, TACTICAL_INPUT, TacticalContext, TacticalObs};
 

@@ -74,6 +74,57 @@ impl StrategicObs {
     }
 }
 
+/// What one closed day of a function leaves for the strategic statistics.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct DayFacts {
+    /// Invocations (requests started) that day.
+    pub invocations: f64,
+    /// Cost per invocation × 10⁶, USD (0 for a day without invocations).
+    pub cost_usd_per_m: f64,
+    /// Latency p50, p95, p99, ms.
+    pub latency_pct: [f32; 3],
+    /// Most invocations started in one minute.
+    pub peak_per_min: f32,
+}
+
+impl StrategicObs {
+    /// The statistics of the closed days `days` (oldest first; the trainer and a gateway's
+    /// telemetry both pass the last three): mean cost and invocations, their day-over-day
+    /// trends and coefficient of variation, and the last day's latency percentiles and
+    /// peak-to-mean ratio. With one day the trends compare it with itself (0); with none every
+    /// statistic is 0.
+    pub fn from_days(days: &[DayFacts]) -> Self {
+        let Some(&last) = days.last() else {
+            return Self::default();
+        };
+        let prev = if days.len() >= 2 { days[days.len() - 2] } else { last };
+        let k = days.len() as f64;
+        let trend = |a: f64, b: f64| if b > 0.0 { ((a - b) / b).clamp(-1.0, 1.0) } else { 0.0 };
+        let mean_n = days.iter().map(|d| d.invocations).sum::<f64>() / k;
+        let cv = if mean_n > 0.0 {
+            let var = days.iter().map(|d| (d.invocations - mean_n) * (d.invocations - mean_n)).sum::<f64>() / k;
+            libm::sqrt(var) / mean_n
+        } else {
+            0.0
+        };
+        Self {
+            cost_usd_per_m: (days.iter().map(|d| d.cost_usd_per_m).sum::<f64>() / k) as f32,
+            cost_trend: trend(last.cost_usd_per_m, prev.cost_usd_per_m) as f32,
+            latency_p50_ms: last.latency_pct[0],
+            latency_p95_ms: last.latency_pct[1],
+            latency_p99_ms: last.latency_pct[2],
+            daily_invocations: mean_n as f32,
+            daily_invocations_cv: cv as f32,
+            peak_to_mean: if last.invocations > 0.0 {
+                last.peak_per_min / (last.invocations as f32 / 1440.0)
+            } else {
+                0.0
+            },
+            volume_trend: trend(last.invocations, prev.invocations) as f32,
+        }
+    }
+}
+
 impl AppContext {
     /// The scaled facts in input order (duration, memory need, SLA, CPU share) and their input
     /// indices.

@@ -1,12 +1,12 @@
 //! Per-function binned series (15 s by default, configurable): request rate, busy time,
 //! concurrency, and the five operational features the LSTM reads.
 //!
-//! The 2021 trace has no memory or CPU measurements; per step they are derived as
-//! `memory = memory need × max(concurrency, 1 if busy)` and
-//! `CPU = CPU-bound fraction × min(concurrency, 1)`, where concurrency is busy seconds per
-//! second of the step (mean in-flight requests). Queue depth is that same mean concurrency.
+//! The 2021 trace has no memory or CPU measurements; per step they are derived from
+//! concurrency (busy seconds per second of the step, the mean in-flight requests) by
+//! [`hdrl_infer::telemetry::derived_load`]. Queue depth is that same mean concurrency.
 
 use hdrl_infer::OperationalStep;
+use hdrl_infer::telemetry::operational_step;
 
 use crate::data::trace::Invocation;
 use crate::data::workload::Profile;
@@ -46,17 +46,10 @@ pub fn bin(inv: &[Invocation], t0: f64, step_s: f64, steps: usize) -> Vec<Bin> {
     out
 }
 
-/// The raw operational features of a bin.
+/// The raw operational features of a bin: [`hdrl_infer::telemetry::operational_step`], the one
+/// definition a gateway's telemetry uses too.
 pub fn step_features(b: &Bin, prof: &Profile, step_s: f64, t_start: f64) -> OperationalStep {
-    let conc = b.busy_s as f64 / step_s;
-    let busy_instances = if b.busy_s > 0.0 { conc.max(1.0) } else { 0.0 };
-    OperationalStep {
-        request_rate: (b.count as f64 / step_s) as f32,
-        memory_used_mb: (prof.memory_need_mb as f64 * busy_instances) as f32,
-        cpu_util: (prof.cpu_frac as f64 * conc.min(1.0)) as f32,
-        queue_depth: conc as f32,
-        hour_of_day: ((t_start % 86_400.0) / 3600.0) as f32,
-    }
+    operational_step(b.count, b.busy_s as f64, prof.memory_need_mb as f64, prof.cpu_frac as f64, step_s, t_start)
 }
 
 /// The operational series of a function: one [`OperationalStep`] per bin.

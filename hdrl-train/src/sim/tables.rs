@@ -9,8 +9,9 @@
 //! intensity of each placement's region; rewards use the simulator's (derived) bounds.
 
 use hdrl_infer::Provider;
-use hdrl_infer::features::{CarbonObs, StrategicObs, TacticalObs};
+use hdrl_infer::features::{CarbonObs, DayFacts, StrategicObs, TacticalObs};
 use hdrl_infer::placement::smallest_tier_fitting;
+use hdrl_infer::telemetry::derived_load;
 
 use crate::data::trace::{Invocation, Trace};
 use crate::data::workload::{DAY_S, HOUR_S, Hourly, Profile};
@@ -138,12 +139,13 @@ impl Tables {
         let cold_frac = hs.cold[pl.provider as usize] as f64 / n;
         let latency = sim.rtt_ms(prof, pl) + exec * 1000.0 + cold_frac * sim.cold_mean_ms(pl);
         let conc = n * exec / HOUR_S;
+        let (memory, cpu) = derived_load(conc, true, prof.memory_need_mb as f64, prof.cpu_frac as f64);
         TacticalObs {
             latency_ms: latency as f32,
             cost_usd_per_m: (sim.cost_usd(pl, exec) * 1e6) as f32,
             request_rate: (n / HOUR_S) as f32,
-            memory_used_mb: (prof.memory_need_mb as f64 * conc.max(1.0)) as f32,
-            cpu_util: (prof.cpu_frac as f64 * conc.min(1.0)) as f32,
+            memory_used_mb: memory as f32,
+            cpu_util: cpu as f32,
             queue_depth: conc as f32,
             cold_start_prob: cold_frac as f32,
             ..self.placed(f, pl)
@@ -174,35 +176,19 @@ impl Tables {
     /// `provider`.
     pub fn strategic_obs(&self, f: usize, d: usize, provider: Provider) -> StrategicObs {
         let p = provider as usize;
-        let lo = d.saturating_sub(3);
-        let hist: Vec<&DayStats> = (lo..d).map(|x| &self.day[f][x][p]).collect();
-        let per_m = |s: &DayStats| if s.totals.n > 0 { s.totals.cost_usd / s.totals.n as f64 * 1e6 } else { 0.0 };
-        let trend = |a: f64, b: f64| if b > 0.0 { ((a - b) / b).clamp(-1.0, 1.0) } else { 0.0 };
-        let ns: Vec<f64> = hist.iter().map(|s| s.totals.n as f64).collect();
-        let mean_n = if ns.is_empty() { 0.0 } else { ns.iter().sum::<f64>() / ns.len() as f64 };
-        let cv = if mean_n > 0.0 {
-            (ns.iter().map(|x| (x - mean_n).powi(2)).sum::<f64>() / ns.len() as f64).sqrt() / mean_n
-        } else {
-            0.0
-        };
-        let last = hist.last().copied().copied().unwrap_or_default();
-        let prev = if hist.len() >= 2 { *hist[hist.len() - 2] } else { last };
-        let costs: Vec<f64> = hist.iter().map(|s| per_m(s)).collect();
-        StrategicObs {
-            cost_usd_per_m: if costs.is_empty() {
-                0.0
-            } else {
-                (costs.iter().sum::<f64>() / costs.len() as f64) as f32
-            },
-            cost_trend: trend(per_m(&last), per_m(&prev)) as f32,
-            latency_p50_ms: last.latency_pct[0],
-            latency_p95_ms: last.latency_pct[1],
-            latency_p99_ms: last.latency_pct[2],
-            daily_invocations: mean_n as f32,
-            daily_invocations_cv: cv as f32,
-            peak_to_mean: if last.totals.n > 0 { last.peak_per_min / (last.totals.n as f32 / 1440.0) } else { 0.0 },
-            volume_trend: trend(last.totals.n as f64, prev.totals.n as f64) as f32,
-        }
+        let hist: Vec<DayFacts> = (d.saturating_sub(3)..d)
+            .map(|x| {
+                let s = &self.day[f][x][p];
+                let n = s.totals.n;
+                DayFacts {
+                    invocations: n as f64,
+                    cost_usd_per_m: if n > 0 { s.totals.cost_usd / n as f64 * 1e6 } else { 0.0 },
+                    latency_pct: s.latency_pct,
+                    peak_per_min: s.peak_per_min,
+                }
+            })
+            .collect();
+        StrategicObs::from_days(&hist)
     }
 
     /// The reward of running function `f` on `provider` for day `d` on its `tactical_best`

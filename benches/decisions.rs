@@ -1,5 +1,6 @@
 //! Decision latency, batch 1, one core: each model in f32 and int8, the whole hierarchy from a
-//! raw observation (encoders included), and loading a bundle from bytes.
+//! raw observation (encoders included), one request on a gateway's cached path (telemetry and
+//! the cached decision), and loading a bundle from bytes.
 //!
 //! Every iteration takes the next input of a rotating set of 64 (through `black_box`), so
 //! nothing constant-folds and the branch predictor cannot learn one input. Weights are the
@@ -11,7 +12,7 @@ use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use hdrl_fixtures::bench_inputs::{self, ROTATION};
-use hdrl_infer::{F32, Hierarchy, I8, Kernels, Precision, Quant, Window};
+use hdrl_infer::{AppContext, CarbonObs, F32, Hierarchy, I8, Kernels, Outcome, Precision, Quant, Tracker, Window};
 
 /// Next index of a rotating set.
 #[inline(always)]
@@ -89,6 +90,32 @@ fn models<P: Precision>(c: &mut Criterion, h: &Hierarchy<P>, tag: &str) {
     g.finish();
 }
 
+/// One request on a gateway's cached path: the tracker records its start, the refresh finds
+/// no layer due and the cached decision is copied, then the end is recorded. The simulated
+/// clock moves 1 µs per request, so a 15-s step closes (and the LSTM runs) once every 15 M
+/// requests: the amortised cost at 1 M requests/s of one function.
+fn cached_request<P: Precision>(c: &mut Criterion, h: &Hierarchy<P>, tag: &str) {
+    let app =
+        AppContext { mean_duration_ms: 120.0, memory_need_mb: 300.0, home_region: 1, sla_ms: 1000.0, cpu_share: 0.4 };
+    let mut tr = Tracker::new(app, 15.0).expect("15-s steps");
+    let carbon = CarbonObs::default();
+    let mut t = 86_400.0 * 20_000.0;
+    h.refresh(&mut tr, t, &carbon).expect("first refresh");
+    let done = Outcome { latency_ms: 120.0, cold: false, cost_usd: 2e-6 };
+    let mut g = c.benchmark_group("request");
+    g.bench_function(tag, |b| {
+        b.iter(|| {
+            t += 1e-6;
+            tr.start(black_box(t)).expect("clock");
+            h.refresh(&mut tr, t, &carbon).expect("refresh");
+            let d = *tr.decision().expect("decided");
+            tr.end(t, black_box(&done)).expect("clock");
+            black_box(d)
+        })
+    });
+    g.finish();
+}
+
 fn load<P: Precision>(c: &mut Criterion, quant: Quant, tag: &str) {
     let (bytes, _) = bench_inputs::bundle(quant);
     let mut h = Hierarchy::<P>::load(&bytes).expect("bench bundle loads");
@@ -104,6 +131,7 @@ fn decisions(c: &mut Criterion) {
     eprintln!("kernels: {:?} (weights: {})", hf.kernels().tier, bench_inputs::bundle(Quant::F32).1);
     models(c, &hf, "f32");
     models(c, &hq, "int8");
+    cached_request(c, &hq, "cached_int8");
     load::<F32>(c, Quant::F32, "f32");
     load::<I8>(c, Quant::I8, "int8");
 }

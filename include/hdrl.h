@@ -58,6 +58,7 @@
 
 /* Generated from hdrl-ffi by cbindgen; do not edit. Regenerate: hdrl-ffi/gen-header.sh */
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -120,6 +121,26 @@
 #define HDRL_MAX_BUNDLE_BYTES (64 << 20)
 
 /**
+ * Bytes of one tracker on the heap (x86-64): 100 000 functions take about 169 MB.
+ */
+#define HDRL_TRACKER_BYTES 1688
+
+/**
+ * Which layers an `hdrl_tracker_refresh` ran (bit flags).
+ */
+#define HDRL_LAYER_STRATEGIC 1
+
+/**
+ * The PPO chose region and memory tier (a new hour, or a new provider).
+ */
+#define HDRL_LAYER_TACTICAL 2
+
+/**
+ * The LSTM forecast the next step (a step closed).
+ */
+#define HDRL_LAYER_OPERATIONAL 4
+
+/**
  * The result of every fallible call. The numbers are stable: a value keeps its meaning in
  * every later release, new values are only added, never renumbered.
  *
@@ -171,6 +192,10 @@ enum hdrl_status
    * An error this version of the library has no number for (a bug in hdrl).
    */
   HDRL_STATUS_INTERNAL = 7,
+  /**
+   * A tracker has no decision yet: call `hdrl_tracker_refresh` first.
+   */
+  HDRL_STATUS_NO_DECISION = 8,
   /**
    * The bytes are not an hdrl weight bundle (wrong magic bytes).
    */
@@ -245,6 +270,12 @@ enum hdrl_status
    * A forward pass produced NaN or infinity (finite but extreme weights and inputs).
    */
   HDRL_STATUS_NON_FINITE_OUTPUT = 202,
+  /**
+   * A telemetry event holds an unusable value: a clock that is NaN, infinite, negative or
+   * above 2^40 s, a NaN/infinite/negative latency or cost, or a step length that does not
+   * divide an hour; the detail names which.
+   */
+  HDRL_STATUS_BAD_EVENT = 203,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -362,6 +393,38 @@ typedef struct hdrl_model hdrl_model;
  * constants (call `hdrl_state_reset` after switching to a bundle trained differently).
  */
 typedef struct hdrl_state hdrl_state;
+
+/**
+ * One function's telemetry, its LSTM window and its current decision.
+ *
+ * What it measures: fed with each request's start and end (`hdrl_tracker_start`,
+ * `hdrl_tracker_end`) and the clock, it keeps the operational steps (15 s unless created with
+ * another length), the last closed hour (request rate, mean in-flight, cold fraction, cost per
+ * million, p95 latency within 6.03 %) and the last three closed days (invocations, their
+ * trend and variation, cost, latency p50/p95/p99, busiest minute): every input of the three
+ * models, computed as the trainer computes them.
+ *
+ * Cadence: `hdrl_tracker_refresh` runs the strategic DQN when the UTC day changes, the
+ * tactical PPO when the hour or the provider changes, the LSTM when a step closed, nothing
+ * otherwise. `hdrl_tracker_decision` copies the cached decision: no model call, O(1).
+ *
+ * Clock: seconds (a double) since the Unix epoch, or any origin at a UTC midnight; finite,
+ * 0 … 2^40. Events older than the latest one seen count at the latest time (out of order,
+ * duplicated, a clock going backwards never undo anything); a request's latency, cold start
+ * and cost count in the period it ends in.
+ *
+ * Memory: `HDRL_TRACKER_BYTES` of heap per tracker, fixed; no call after `hdrl_tracker_new`
+ * allocates.
+ *
+ * Ownership: created by `hdrl_tracker_new`, released by `hdrl_tracker_free` exactly once.
+ * A tracker points to no model; use it with one model (its window is encoded with that
+ * model's constants).
+ *
+ * Thread safety: not shared. One thread at a time may use a tracker (a gateway with several
+ * workers keeps one per function behind a lock, or one per worker); the model passed to
+ * `hdrl_tracker_refresh` may be shared by any number of threads.
+ */
+typedef struct hdrl_tracker hdrl_tracker;
 
 /**
  * Everything a gateway knows about one function at one moment, in raw units.
@@ -631,6 +694,49 @@ typedef struct hdrl_decision {
    */
   uint32_t concurrency;
 } hdrl_decision;
+
+/**
+ * The facts of a function that do not change with load (the `app_*` fields of
+ * `hdrl_observation`, same units and ranges).
+ */
+typedef struct hdrl_app {
+  /**
+   * Mean execution time of one invocation on a 1 vCPU instance, ms (≥ 0). Sets the
+   * suggested concurrency.
+   */
+  float mean_duration_ms;
+  /**
+   * Memory the function needs, MB (≥ 0). Memory in use is derived from it and concurrency.
+   */
+  float memory_need_mb;
+  /**
+   * Region slot where most users are: 0 us-east, 1 us-west, 2 eu-west, 3 ap-southeast.
+   */
+  uint8_t home_region;
+  /**
+   * Latency SLA, ms (≥ 0).
+   */
+  float sla_ms;
+  /**
+   * CPU-bound fraction of the execution time, 0 … 1. CPU utilisation is derived from it.
+   */
+  float cpu_share;
+} hdrl_app;
+
+/**
+ * Grid carbon intensity of every provider's region slots, gCO2e/kWh (the `carbon_*` fields
+ * of `hdrl_observation`, same layout: `[provider][region slot]`).
+ */
+typedef struct hdrl_carbon {
+  /**
+   * This hour's intensity.
+   */
+  float now_g_per_kwh[3][4];
+  /**
+   * The mean of the past 24 hours.
+   */
+  float past_day_g_per_kwh[3][4];
+} hdrl_carbon;
 
 #ifdef __cplusplus
 extern "C" {
@@ -928,6 +1034,107 @@ hdrl_status hdrl_state_observe(struct hdrl_state *state,
 hdrl_status hdrl_model_forecast(const struct hdrl_model *model,
                                 const struct hdrl_state *state,
                                 struct hdrl_forecast *out);
+
+/**
+ * Create a tracker for a function with these facts, cut into steps of `step_s` seconds
+ * (15 in production: the LSTM was trained on 15-s steps; tests may use 1).
+ *
+ * Outputs: on success `*out` receives a new tracker owned by the caller. Errors:
+ * `HDRL_STATUS_NULL_POINTER`; `HDRL_STATUS_BAD_EVENT` when `step_s` is not in 0.01 … 3600 or
+ * does not divide an hour. Thread safety: any thread.
+ *
+ * # Safety
+ * `app` NULL or valid; `out` NULL or valid for a write.
+ */
+hdrl_status hdrl_tracker_new(const struct hdrl_app *app, float step_s, struct hdrl_tracker **out);
+
+/**
+ * Release a tracker. NULL is a no-op. Call it exactly once per tracker.
+ *
+ * # Safety
+ * `tracker` must be NULL or a tracker from `hdrl_tracker_new` not yet freed and not in use.
+ */
+void hdrl_tracker_free(struct hdrl_tracker *tracker);
+
+/**
+ * A request of this function started at `now_s`.
+ *
+ * Errors: `HDRL_STATUS_NULL_POINTER`; `HDRL_STATUS_BAD_EVENT` for a clock that is NaN,
+ * infinite, negative or above 2^40 (nothing is recorded). Thread safety: see `hdrl_tracker`.
+ *
+ * # Safety
+ * `tracker` NULL or live and unshared during the call.
+ */
+hdrl_status hdrl_tracker_start(struct hdrl_tracker *tracker, double now_s);
+
+/**
+ * A request of this function ended at `now_s`, after `latency_ms` end to end, cold when the
+ * platform reported a cold start, costing `cost_usd` (0 when unknown).
+ *
+ * Errors: `HDRL_STATUS_NULL_POINTER`; `HDRL_STATUS_BAD_EVENT` for a bad clock (nothing is
+ * recorded) or a NaN, infinite or negative latency or cost (the request still counts as
+ * ended; its outcome is not recorded). Thread safety: see `hdrl_tracker`.
+ *
+ * # Safety
+ * `tracker` NULL or live and unshared during the call.
+ */
+hdrl_status hdrl_tracker_end(struct hdrl_tracker *tracker,
+                             double now_s,
+                             float latency_ms,
+                             bool cold,
+                             float cost_usd);
+
+/**
+ * Bring the tracker's decision up to `now_s`, running only the layers whose cadence came
+ * (see `hdrl_tracker`). Call it on a timer, once per step, or before reading a decision.
+ *
+ * `carbon` NULL means no carbon information (every region 0 gCO2e/kWh: carbon does not
+ * sway the choice). Outputs: `*layers_out` (may be NULL) receives the `HDRL_LAYER_*` bits of
+ * the layers that ran, 0 when the cached decision was already current.
+ *
+ * Errors: `HDRL_STATUS_NULL_POINTER`, `HDRL_STATUS_BAD_EVENT` (bad clock),
+ * `HDRL_STATUS_MISSING_MODEL`, `HDRL_STATUS_NON_FINITE_INPUT`/`OUT_OF_RANGE` (a bad `app` or
+ * `carbon` value), `HDRL_STATUS_NON_FINITE_OUTPUT`; the cached decision is then unchanged.
+ * Thread safety: `model` shared freely; `tracker` unshared during the call. No allocation.
+ *
+ * # Safety
+ * `model` NULL or live; `tracker` NULL or live and unshared; `carbon` NULL or valid;
+ * `layers_out` NULL or valid for a write.
+ */
+hdrl_status hdrl_tracker_refresh(const struct hdrl_model *model,
+                                 struct hdrl_tracker *tracker,
+                                 double now_s,
+                                 const struct hdrl_carbon *carbon,
+                                 uint32_t *layers_out);
+
+/**
+ * Copy the tracker's current decision: O(1), no model call, for the request path.
+ *
+ * Errors: `HDRL_STATUS_NULL_POINTER`; `HDRL_STATUS_NO_DECISION` before the first successful
+ * `hdrl_tracker_refresh` (`*out` is not written). Thread safety: see `hdrl_tracker`.
+ *
+ * # Safety
+ * `tracker` NULL or live and not written by another thread during the call; `out` NULL or
+ * valid for a write.
+ */
+hdrl_status hdrl_tracker_decision(const struct hdrl_tracker *tracker, struct hdrl_decision *out);
+
+/**
+ * What the tracker measured, as the observation the models read at `now_s` (the last closed
+ * days, hour and step; `carbon` NULL gives zeros): for logs, dashboards and tests. Moves the
+ * tracker's clock to `now_s` like any event.
+ *
+ * Errors: `HDRL_STATUS_NULL_POINTER`; `HDRL_STATUS_BAD_EVENT` for a bad clock (`*out` not
+ * written). Thread safety: see `hdrl_tracker`.
+ *
+ * # Safety
+ * `tracker` NULL or live and unshared during the call; `carbon` NULL or valid; `out` NULL or
+ * valid for a write.
+ */
+hdrl_status hdrl_tracker_observation(struct hdrl_tracker *tracker,
+                                     double now_s,
+                                     const struct hdrl_carbon *carbon,
+                                     struct hdrl_observation *out);
 
 #ifdef __cplusplus
 }  // extern "C"

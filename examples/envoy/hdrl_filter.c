@@ -35,6 +35,22 @@
  * HDRL_HTTP_MAX_FUNCTIONS functions have a state, a new function is decided with a fresh
  * state each time (x-hdrl-status: ok:untracked).
  *
+ * Measure mode (filter_config "measure bundle=PATH [functions=N] [step_s=S]
+ * [function_header=H] [cold_header=H] [duration_ms= memory_mb= home_region= sla_ms=
+ * cpu_share=] [test_clock=1]", keys in examples/reference/hdrl_measure.h): the filter measures,
+ * it does not ask. The function id comes from a configurable request header; each function
+ * gets an hdrl_tracker (one table for all workers, sized by functions=, default 100000) fed
+ * with the request's start (request-headers hook, the clock) and end (stream-complete hook:
+ * latency, and a cold start when the upstream's response carries cold_header: 1). A request
+ * gets its function's cached decision, refreshed only at each layer's cadence (the DQN once a
+ * UTC day, the PPO once an hour, the LSTM once a step); no x-hdrl-* metric header is read.
+ * Request headers set (for the router and the upstream): x-hdrl-provider, -region, -memory-mb,
+ * -concurrency and -status (ok, untracked when the table is full, missing:<header>). With
+ * diagnostics=1 also -forecast, -observed-rps (the last closed step's measured rate) and
+ * -layers (HDRL_LAYER_* bits run by this request, 0 = cached), and all of them on the response
+ * too; off by default, because each header write is an Envoy callback on the request path.
+ * test_clock=1 (tests only) takes the clock from x-hdrl-test-start/-end/-cold request headers.
+ *
  * Build (static libhdrl inside the module, nothing to install next to it):
  *   cc -shared -fPIC -std=c11 -O2 -fvisibility=hidden -Iinclude -Iexamples/reference \
  *      -o libhdrl_router.so examples/envoy/hdrl_filter.c target/release/libhdrl.a \
@@ -52,6 +68,7 @@
 #include "abi_subset.h"
 #include "hdrl.h"
 #include "hdrl_http.h"
+#include "hdrl_measure.h"
 
 #define HDRL_EXPORT __attribute__((visibility("default")))
 
@@ -125,6 +142,9 @@ typedef struct fn_slot {
 typedef struct hdrl_config {
   char* filter_name;
   char* model_path;
+  int measure;                 /* measure mode: the filter measures, it does not ask */
+  hdrl_measure_options mopt;   /* measure mode's settings */
+  hdrl_measure_table mtable;   /* measure mode's trackers, shared by all workers */
   hdrl_model* model;       /* read-only after config_new: shared by all workers */
   pthread_mutex_t insert_mu;
   size_t functions;        /* slots in use; guarded by insert_mu */
@@ -135,6 +155,11 @@ typedef struct hdrl_filter {
   hdrl_config* config;
   int decided;
   hdrl_http_decision decision;
+  /* measure mode */
+  hdrl_measure_slot* slot; /* the function's tracker; NULL: untracked or not decided */
+  double start, test_end;  /* the request's start; its end under test_clock=1 */
+  int cold;                /* the platform reported a cold start */
+  hdrl_measure_decision measured;
 } hdrl_filter;
 
 static uint64_t fnv1a64(const char* p, size_t n) {
@@ -211,6 +236,7 @@ static void config_free(hdrl_config* c) {
       hdrl_state_free(c->slots[i].state);
     }
   }
+  hdrl_measure_table_free(&c->mtable);
   hdrl_model_free(c->model);
   pthread_mutex_destroy(&c->insert_mu);
   free(c->filter_name);
@@ -255,7 +281,32 @@ envoy_dynamic_module_on_http_filter_config_new(
     config_free(c);
     return NULL;
   }
-  if (c->model_path[0] == '\0' || strlen(c->model_path) != config.length) {
+  if (strncmp(c->model_path, "measure", 7) == 0) {
+    char err[256];
+    if (strlen(c->model_path) != config.length ||
+        hdrl_measure_parse(c->model_path, &c->mopt, err, sizeof err) != NULL) {
+      hdrl_log(envoy_dynamic_module_type_log_level_Error,
+               "hdrl: bad measure config: %s; rejecting filter config '%s'",
+               strlen(c->model_path) != config.length ? "NUL byte in config" : err, c->filter_name);
+      config_free(c);
+      return NULL;
+    }
+    if (!hdrl_measure_table_init(&c->mtable, c->mopt.functions)) {
+      hdrl_log(envoy_dynamic_module_type_log_level_Error,
+               "hdrl: out of memory for %zu functions; rejecting filter config '%s'", c->mopt.functions,
+               c->filter_name);
+      config_free(c);
+      return NULL;
+    }
+    c->measure = 1;
+    char* path = strdup(c->mopt.bundle);
+    if (path == NULL) {
+      config_free(c);
+      return NULL;
+    }
+    free(c->model_path);
+    c->model_path = path;
+  } else if (c->model_path[0] == '\0' || strlen(c->model_path) != config.length) {
     hdrl_log(envoy_dynamic_module_type_log_level_Error,
              "hdrl: filter_config must be the bundle path (a StringValue); got %zu bytes; "
              "rejecting filter config '%s'",
@@ -277,6 +328,17 @@ envoy_dynamic_module_on_http_filter_config_new(
   }
   hdrl_quant quant = HDRL_QUANT_F32;
   (void)hdrl_model_quant(c->model, &quant);
+  if (c->measure) {
+    hdrl_log(envoy_dynamic_module_type_log_level_Info,
+             "hdrl: filter config '%s' ready (measure mode): bundle '%s' (%s), libhdrl %s, "
+             "trackers for %zu functions (%.1f MB when all have called), %g-s steps, function id "
+             "from %s%s",
+             c->filter_name, c->model_path, quant == HDRL_QUANT_I8 ? "int8" : "f32",
+             hdrl_version_string(), c->mopt.functions, (double)hdrl_measure_bytes(c->mopt.functions) / 1e6,
+             (double)c->mopt.step_s, c->mopt.function_header,
+             c->mopt.test_clock ? ", TEST CLOCK from x-hdrl-test-* headers" : "");
+    return c;
+  }
   hdrl_log(envoy_dynamic_module_type_log_level_Info,
            "hdrl: filter config '%s' ready: bundle '%s' (%s), libhdrl %s, states for %u functions",
            c->filter_name, c->model_path, quant == HDRL_QUANT_I8 ? "int8" : "f32",
@@ -351,12 +413,103 @@ static void write_decision(envoy_dynamic_module_type_http_filter_envoy_ptr e,
   set_header(e, type, "x-hdrl-status", d->status);
 }
 
+/* First value of a header as a NUL-terminated copy in buf ("" when absent or too long). */
+static const char* header_copy(envoy_dynamic_module_type_http_filter_envoy_ptr e,
+                               envoy_dynamic_module_type_http_header_type type, const char* key,
+                               char* buf, size_t cap) {
+  envoy_dynamic_module_type_envoy_buffer out = {NULL, 0};
+  buf[0] = '\0';
+  if (envoy_dynamic_module_callback_http_get_header(e, type, mbuf(key), &out, 0, NULL) &&
+      out.ptr != NULL && out.length < cap) {
+    memcpy(buf, out.ptr, out.length);
+    buf[out.length] = '\0';
+  }
+  return buf;
+}
+
+/* Measure mode: the function's tracker records this request's start and answers with its
+ * cached decision (refreshed at the layers' cadence). */
+static void measure_request(hdrl_filter* f, envoy_dynamic_module_type_http_filter_envoy_ptr e) {
+  hdrl_config* c = f->config;
+  const envoy_dynamic_module_type_http_header_type req = envoy_dynamic_module_type_http_header_type_RequestHeader;
+  char id[HDRL_HTTP_MAX_FUNCTION_LEN + 2], num[64];
+  header_copy(e, req, c->mopt.function_header, id, sizeof id);
+  f->slot = NULL;
+  if (id[0] == '\0' || strlen(id) > HDRL_HTTP_MAX_FUNCTION_LEN) {
+    hdrl_http_default(&f->measured.d);
+    snprintf(f->measured.d.status, sizeof f->measured.d.status, "%s:%s",
+             id[0] == '\0' ? "missing" : "invalid", c->mopt.function_header);
+    f->measured.observed_rps = 0.0f;
+    f->measured.layers = 0;
+    return;
+  }
+  double now = hdrl_measure_clock();
+  f->test_end = now;
+  f->cold = 0;
+  if (c->mopt.test_clock) {
+    double end, cold = 0;
+    if (!hdrl_measure_number(header_copy(e, req, "x-hdrl-test-start", num, sizeof num), 0, 1e12, &now) ||
+        !hdrl_measure_number(header_copy(e, req, "x-hdrl-test-end", num, sizeof num), now, 1e12, &end) ||
+        (header_copy(e, req, "x-hdrl-test-cold", num, sizeof num)[0] != '\0' &&
+         !hdrl_measure_number(num, 0, 1, &cold))) {
+      hdrl_http_default(&f->measured.d);
+      snprintf(f->measured.d.status, sizeof f->measured.d.status, "invalid:x-hdrl-test-clock");
+      f->measured.observed_rps = 0.0f;
+      f->measured.layers = 0;
+      return;
+    }
+    f->test_end = end;
+    f->cold = cold == 1.0;
+  }
+  hdrl_measure_slot* s = hdrl_measure_slot_for(&c->mtable, id, strlen(id), &c->mopt);
+  if (s == NULL) {
+    hdrl_measure_untracked(&f->measured);
+    return;
+  }
+  pthread_mutex_lock(&s->mu);
+  hdrl_measure_start(c->model, s, now, &f->measured);
+  pthread_mutex_unlock(&s->mu);
+  f->slot = s;
+  f->start = now;
+}
+
+/* The decision's headers; the diagnostic ones (forecast, measured rate, layers run) only with
+ * diagnostics=1: every header write is an Envoy callback, and the cached path is meant to
+ * cost a few microseconds. */
+static void write_measured(envoy_dynamic_module_type_http_filter_envoy_ptr e,
+                           envoy_dynamic_module_type_http_header_type type, const hdrl_measure_decision* m,
+                           int diagnostics) {
+  char memory[16], concurrency[16], rps[32], layers[8];
+  snprintf(layers, sizeof layers, "%u", (unsigned)m->layers);
+  snprintf(memory, sizeof memory, "%u", m->d.memory_mb);
+  snprintf(concurrency, sizeof concurrency, "%u", m->d.concurrency);
+  snprintf(rps, sizeof rps, "%.9g", (double)m->observed_rps);
+  set_header(e, type, "x-hdrl-provider", m->d.provider);
+  set_header(e, type, "x-hdrl-region", m->d.region);
+  set_header(e, type, "x-hdrl-memory-mb", memory);
+  set_header(e, type, "x-hdrl-concurrency", concurrency);
+  if (diagnostics) {
+    set_header(e, type, "x-hdrl-forecast", m->d.decided ? m->d.forecast : NULL);
+    set_header(e, type, "x-hdrl-observed-rps", rps);
+    set_header(e, type, "x-hdrl-layers", layers);
+  }
+  set_header(e, type, "x-hdrl-status", m->d.status);
+}
+
 HDRL_EXPORT envoy_dynamic_module_type_on_http_filter_request_headers_status
 envoy_dynamic_module_on_http_filter_request_headers(
     envoy_dynamic_module_type_http_filter_envoy_ptr filter_envoy_ptr,
     envoy_dynamic_module_type_http_filter_module_ptr filter_module_ptr, bool end_of_stream) {
   (void)end_of_stream;
   hdrl_filter* f = (hdrl_filter*)filter_module_ptr;
+  if (f->config->measure) {
+    measure_request(f, filter_envoy_ptr);
+    f->decided = 1;
+    write_measured(filter_envoy_ptr, envoy_dynamic_module_type_http_header_type_RequestHeader, &f->measured,
+                   f->config->mopt.diagnostics);
+    envoy_dynamic_module_callback_http_clear_route_cache(filter_envoy_ptr);
+    return envoy_dynamic_module_type_on_http_filter_request_headers_status_Continue;
+  }
   /* Reads every header it needs before the first set_header (which may invalidate them). */
   decide_from_headers(f->config, filter_envoy_ptr, &f->decision);
   f->decided = 1;
@@ -393,8 +546,19 @@ envoy_dynamic_module_on_http_filter_response_headers(
     envoy_dynamic_module_type_http_filter_envoy_ptr filter_envoy_ptr,
     envoy_dynamic_module_type_http_filter_module_ptr filter_module_ptr, bool end_of_stream) {
   (void)end_of_stream;
-  const hdrl_filter* f = (const hdrl_filter*)filter_module_ptr;
-  if (f->decided) {
+  hdrl_filter* f = (hdrl_filter*)filter_module_ptr;
+  if (f->decided && f->config->measure) {
+    if (!f->config->mopt.test_clock) {
+      char cold[8];
+      header_copy(filter_envoy_ptr, envoy_dynamic_module_type_http_header_type_ResponseHeader,
+                  f->config->mopt.cold_header, cold, sizeof cold);
+      f->cold = strcmp(cold, "1") == 0;
+    }
+    /* The upstream got the decision with the request; the client sees it with diagnostics=1. */
+    if (f->config->mopt.diagnostics) {
+      write_measured(filter_envoy_ptr, envoy_dynamic_module_type_http_header_type_ResponseHeader, &f->measured, 1);
+    }
+  } else if (f->decided) {
     write_decision(filter_envoy_ptr, envoy_dynamic_module_type_http_header_type_ResponseHeader,
                    &f->decision);
   }
@@ -424,12 +588,28 @@ HDRL_EXPORT void envoy_dynamic_module_on_http_filter_stream_complete(
     envoy_dynamic_module_type_http_filter_envoy_ptr filter_envoy_ptr,
     envoy_dynamic_module_type_http_filter_module_ptr filter_module_ptr) {
   (void)filter_envoy_ptr;
-  (void)filter_module_ptr;
+  hdrl_filter* f = (hdrl_filter*)filter_module_ptr;
+  /* Measure mode: the request ended (answered, reset or failed): its latency goes into the
+   * function's telemetry. */
+  if (f->slot != NULL) {
+    double end = f->config->mopt.test_clock ? f->test_end : hdrl_measure_clock();
+    pthread_mutex_lock(&f->slot->mu);
+    hdrl_measure_end(f->slot, end, (float)((end - f->start) * 1000.0), f->cold);
+    pthread_mutex_unlock(&f->slot->mu);
+    f->slot = NULL;
+  }
 }
 
 HDRL_EXPORT void envoy_dynamic_module_on_http_filter_destroy(
     envoy_dynamic_module_type_http_filter_module_ptr filter_module_ptr) {
-  free((void*)filter_module_ptr);
+  hdrl_filter* f = (hdrl_filter*)filter_module_ptr;
+  if (f != NULL && f->slot != NULL) { /* never completed: the request still ended */
+    double end = f->config->mopt.test_clock ? f->test_end : hdrl_measure_clock();
+    pthread_mutex_lock(&f->slot->mu);
+    hdrl_measure_end(f->slot, end, (float)((end - f->start) * 1000.0), f->cold);
+    pthread_mutex_unlock(&f->slot->mu);
+  }
+  free(f);
 }
 
 /* The hooks below are required by Envoy 1.40 (it refuses the filter config if any is not

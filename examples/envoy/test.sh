@@ -17,8 +17,13 @@
 #   6. two Envoy workers, four clients at once (own functions each), each still equal to hdrl_ref
 #   7. the function table's capacity: 1030 functions on a fresh Envoy, the last ones untracked
 #   8. missing and corrupt bundles: Envoy refuses the config, logging the library's message
-#   9. load: HDRL_LOAD_REQUESTS (20000) keep-alive requests with h2load against direct_response
-#      routes, with and without the filter; 0 errors; requests/s and p50/p99
+#   9. measure mode (the filter measures traffic itself, 1-s steps, test clock): steady, burst
+#      and silence for several functions; decisions follow the measured traffic, equal
+#      hdrl_measure_ref's on the same events, run each layer at its cadence; a full table
+#      leaves new functions untracked; a bad measure config is refused
+#  10. load: HDRL_LOAD_REQUESTS (20000) keep-alive requests with h2load against direct_response
+#      routes, with the filter in header mode, in measure mode (real clock, cached decisions)
+#      and without the filter; 0 errors; requests/s and p50/p99
 # Exits non-zero on any mismatch. Ends with the line "N passed, N failed".
 #
 # Knobs: HDRL_CACHE, HDRL_BUNDLE (a trained bundle instead of the fixture), HDRL_LOAD_REQUESTS
@@ -272,15 +277,44 @@ for bad in "$WORK/no-such-bundle.hdrl" "$WORK/truncated.hdrl" "$WORK/flipped.hdr
 done
 
 # ----------------------------------------------------------------------------------------
-# 9. Load
+# 9. Measure mode: the filter measures each function's traffic itself
+# ----------------------------------------------------------------------------------------
+HDRL_MEASURE_REF=$WORK/hdrl_measure_ref
+cc -std=c11 -Wall -Wextra -Werror -O2 -I"$ROOT/include" -I"$ROOT/examples/reference" \
+  "$ROOT/examples/reference/hdrl_measure_ref.c" -L"$HDRL_LIB_DIR" -lhdrl -lpthread -lm \
+  -Wl,-rpath,"$HDRL_LIB_DIR" -o "$HDRL_MEASURE_REF"
+MEASURE_TEST_CONFIG="measure bundle=$BUNDLE step_s=1 test_clock=1 diagnostics=1 functions=4 duration_ms=200"
+log "measure mode: steady, burst, silence through Envoy (1-s steps, test clock), vs hdrl_measure_ref"
+read -r ADMIN_PORT LISTEN_PORT < <(free_ports 2)
+render_config "$MEASURE_TEST_CONFIG" 1 upstream "$ADMIN_PORT" "$LISTEN_PORT" "$WORK/envoy-measure.yaml"
+start_envoy "$WORK/envoy-measure.yaml" "$WORK/envoy-measure.log" "$ADMIN_PORT" 2
+expect_line "module log" "$WORK/envoy-measure.log" "hdrl: filter config 'hdrl_router' ready (measure mode): .*trackers for 4 functions.*TEST CLOCK.*"
+tallied python3 "$ROOT/examples/reference/measure.py" run --url "http://127.0.0.1:$LISTEN_PORT/m" \
+  --ref "$HDRL_MEASURE_REF" --config "$MEASURE_TEST_CONFIG" --work "$WORK"
+stop_envoy
+check_log_clean "$WORK/envoy-measure.log"
+log "measure mode: a bad measure config is refused with the reason"
+read -r BAD_ADMIN BAD_LISTEN < <(free_ports 2)
+render_config "measure bundle=$BUNDLE step_s=7" 1 upstream "$BAD_ADMIN" "$BAD_LISTEN" "$WORK/envoy-bad-measure.yaml"
+rc=0
+ENVOY_DYNAMIC_MODULES_SEARCH_PATH=$LIB timeout 30 "$ENVOY_BIN" -c "$WORK/envoy-bad-measure.yaml" \
+  --concurrency 1 --disable-hot-restart --log-level info >"$WORK/envoy-bad-measure.log" 2>&1 || rc=$?
+if [[ $rc -ne 0 && $rc -ne 124 ]] && grep -q "hdrl: cannot load bundle\|hdrl: bad measure config" "$WORK/envoy-bad-measure.log"; then
+  pass "step_s=7 (does not divide an hour): envoy exits with status $rc: $(grep -o 'hdrl: .*rejecting[^"]*' "$WORK/envoy-bad-measure.log" | head -1)"
+else
+  fail "a measure config with step_s=7 was not refused (exit $rc): $(grep -o 'hdrl:.*' "$WORK/envoy-bad-measure.log" | head -2)"
+fi
+
+# ----------------------------------------------------------------------------------------
+# 10. Load
 # ----------------------------------------------------------------------------------------
 LOAD_HEADERS=('x-hdrl-function: load-fn' 'x-hdrl-rps: 250.5' 'x-hdrl-mem-mb: 512'
   'x-hdrl-duration-ms: 35' 'x-hdrl-cpu: 0.3' 'x-hdrl-inflight: 4' 'x-hdrl-hour: 14.25')
 
-load_run() { # label with_filter(1|0)
+load_run() { # label with_filter(1|0) [filter config, default: the bundle path (header mode)]
   local label=$1 admin listen
   read -r admin listen < <(free_ports 2)
-  render_config "$BUNDLE" "$2" direct "$admin" "$listen" "$WORK/envoy-$label.yaml"
+  render_config "${3:-$BUNDLE}" "$2" direct "$admin" "$listen" "$WORK/envoy-$label.yaml"
   start_envoy "$WORK/envoy-$label.yaml" "$WORK/envoy-$label.log" "$admin"
   local url="http://127.0.0.1:$listen/load" hdrs=() h
   # Same request in both runs. It names the provider the filter picks, so the no-filter
@@ -291,8 +325,18 @@ load_run() { # label with_filter(1|0)
   local out
   out=$(timeout 300 h2load --h1 -t1 -c"$LOAD_CONNECTIONS" -n "$LOAD_REQUESTS" \
     --log-file="$WORK/h2load-$label.tsv" "${hdrs[@]}" "$url" 2>&1) || true
-  # The filter really decided: its response headers on one more request.
-  if [[ $2 == 1 ]]; then
+  # The filter really decided: its response headers on one more request (measure mode
+  # answers none without diagnostics=1: a request without x-hdrl-provider must then still
+  # reach a provider's route, which only the filter's decision can give it).
+  if [[ $label == measure ]]; then
+    local body
+    body=$(curl -s -w ' %{http_code}' -H "x-hdrl-function: load-fn" "$url" | tr -d '\n' || true)
+    if [[ $body =~ ^(aws|azure|gcp)\ 200$ ]]; then
+      pass "load $label: decisions made (a request without x-hdrl-provider routed to ${body% *})"
+    else
+      fail "load $label: after the run, a request without x-hdrl-provider got '$body'"
+    fi
+  elif [[ $2 == 1 ]]; then
     local got
     got=$(curl -s -D - -o /dev/null "${hdrs[@]}" "$url" | tr -d '\r' | grep -i '^x-hdrl-status:' || true)
     if [[ $got == "x-hdrl-status: ok" ]]; then
@@ -339,15 +383,19 @@ if [[ $LOAD_REQUESTS -gt 0 ]]; then
   LOAD_PROVIDER=$(ref_decision "$(IFS=$'\t'; echo "${LOAD_HEADERS[*]}")" | python3 -c 'import json,sys; print(json.load(sys.stdin)["provider"])')
   log "load: $LOAD_REQUESTS requests over $LOAD_CONNECTIONS keep-alive HTTP/1.1 connections (h2load -t1), envoy --concurrency $ENVOY_CONCURRENCY, direct_response routes, function load-fn -> $LOAD_PROVIDER"
   load_run with-filter 1
+  # Measure mode on the real clock: the function's tracker records every request, and a
+  # request reads the cached decision (the LSTM runs once per 15-s step, the PPO once an hour).
+  load_run measure 1 "measure bundle=$BUNDLE functions=100000"
   load_run no-filter 0
-  if [[ -s $WORK/load-with-filter.p && -s $WORK/load-no-filter.p ]]; then
-    python3 - "$WORK/load-with-filter.p" "$WORK/load-no-filter.p" <<'EOF'
+  for mode in with-filter measure; do
+    [[ -s $WORK/load-$mode.p && -s $WORK/load-no-filter.p ]] || continue
+    python3 - "$WORK/load-$mode.p" "$WORK/load-no-filter.p" "$mode" <<'EOF'
 import sys
-(rf, p50f, p99f), (rn, p50n, p99n) = (map(float, open(p).read().split()) for p in sys.argv[1:])
-print(f"     filter adds: p50 {p50f - p50n:+.0f} us, p99 {p99f - p99n:+.0f} us; "
+(rf, p50f, p99f), (rn, p50n, p99n) = (map(float, open(p).read().split()) for p in sys.argv[1:3])
+print(f"     {sys.argv[3]} filter adds: p50 {p50f - p50n:+.0f} us, p99 {p99f - p99n:+.0f} us; "
       f"{rf:.0f} vs {rn:.0f} req/s = {1e6 / rf - 1e6 / rn:+.1f} us per request of the serving time")
 EOF
-  fi
+  done
 fi
 
 finish

@@ -69,7 +69,7 @@ static const struct {
 #undef HDRL_HTTP_F
 
 /* The uint8_t fields: app_home_region, tactical_region_rank, tactical_memory_tier. */
-static int hdrl_http_is_u8(int field) { return field == 11 || field == 21 || field == 22; }
+static inline int hdrl_http_is_u8(int field) { return field == 11 || field == 21 || field == 22; }
 
 /* The metric headers, applied in this order (a later one overwrites a field an earlier one
  * set; x-hdrl-obs comes after all of them). Field lists end at -1. */
@@ -113,7 +113,7 @@ typedef struct hdrl_http_request {
  * of the point), or nan / inf / infinity (any case, optional sign). The last two exist so
  * that a NaN or infinite metric reaches the library and comes back as its status. The value
  * is parsed as a double and rounded to float, as the Lua implementation does. */
-static int hdrl_http_parse_number(hdrl_http_value v, float* out) {
+static inline int hdrl_http_parse_number(hdrl_http_value v, float* out) {
   char buf[HDRL_HTTP_MAX_NUMBER_LEN + 1];
   if (v.ptr == NULL || v.len == 0 || v.len > HDRL_HTTP_MAX_NUMBER_LEN) return 0;
   memcpy(buf, v.ptr, v.len);
@@ -152,7 +152,7 @@ static int hdrl_http_parse_number(hdrl_http_value v, float* out) {
 
 /* A uint8_t field (app_home_region, tactical_region_rank, tactical_memory_tier): an integer
  * 0..255 (larger values than the last slot, rank or tier count as it). */
-static int hdrl_http_parse_u8(hdrl_http_value v, uint8_t* out) {
+static inline int hdrl_http_parse_u8(hdrl_http_value v, uint8_t* out) {
   unsigned n = 0;
   if (v.ptr == NULL || v.len == 0 || v.len > 3) return 0;
   for (size_t i = 0; i < v.len; i++) {
@@ -164,7 +164,7 @@ static int hdrl_http_parse_u8(hdrl_http_value v, uint8_t* out) {
   return 1;
 }
 
-static void hdrl_http_set_field(hdrl_http_request* r, int field, float value, const char* source) {
+static inline void hdrl_http_set_field(hdrl_http_request* r, int field, float value, const char* source) {
   if (hdrl_http_is_u8(field)) return; /* never set from a float */
   memcpy((char*)&r->obs + hdrl_http_fields[field].offset, &value, sizeof value);
   r->source[field] = source;
@@ -173,7 +173,7 @@ static void hdrl_http_set_field(hdrl_http_request* r, int field, float value, co
 /* x-hdrl-obs: "name=value,name=value" (spaces and tabs around names and values allowed),
  * any field by its name in hdrl.h; an empty value sets nothing. Returns 0 on any syntax error
  * (an empty item, a trailing comma) or an unknown name. */
-static int hdrl_http_parse_obs(hdrl_http_value v, hdrl_http_request* r) {
+static inline int hdrl_http_parse_obs(hdrl_http_value v, hdrl_http_request* r) {
   size_t i = 0;
   if (v.len > HDRL_HTTP_MAX_OBS_LEN || (v.len > 0 && v.ptr[v.len - 1] == ',')) return 0;
   while (i < v.len) {
@@ -211,7 +211,7 @@ static int hdrl_http_parse_obs(hdrl_http_value v, hdrl_http_request* r) {
 }
 
 /* The gateway's UTC hour of day, fractional: the value of an absent x-hdrl-hour. */
-static float hdrl_http_clock_hour(void) {
+static inline float hdrl_http_clock_hour(void) {
   struct timespec ts;
   if (clock_gettime(CLOCK_REALTIME, &ts) != 0) return 0.0f;
   return (float)((double)(ts.tv_sec % 86400) / 3600.0 + (double)ts.tv_nsec / 3.6e12);
@@ -221,7 +221,7 @@ static float hdrl_http_clock_hour(void) {
  * otherwise 0, with status ("missing:<header>" or "invalid:<header>", the first problem in
  * the order function, metric headers, x-hdrl-obs) written to status. clock_hour is the value
  * of an absent x-hdrl-hour (the gateway's UTC hour of day). */
-static int hdrl_http_parse(hdrl_http_get_fn get, void* ctx, float clock_hour, hdrl_http_request* r,
+static inline int hdrl_http_parse(hdrl_http_get_fn get, void* ctx, float clock_hour, hdrl_http_request* r,
                            char status[HDRL_HTTP_STATUS_MAX]) {
   memset(r, 0, sizeof *r);
   hdrl_http_value v = get(ctx, "x-hdrl-function");
@@ -272,7 +272,7 @@ static int hdrl_http_parse(hdrl_http_get_fn get, void* ctx, float clock_hour, hd
 
 /* The lower-case name of a status, as the enum in hdrl.h spells it (HDRL_STATUS_OUT_OF_RANGE
  * -> "out_of_range"); "status_<n>" for a number this header does not know. */
-static const char* hdrl_http_status_name(hdrl_status st, char buf[24]) {
+static inline const char* hdrl_http_status_name(hdrl_status st, char buf[24]) {
   switch ((uint32_t)st) {
     case HDRL_STATUS_OK: return "ok";
     case HDRL_STATUS_NULL_POINTER: return "null_pointer";
@@ -282,6 +282,7 @@ static const char* hdrl_http_status_name(hdrl_status st, char buf[24]) {
     case HDRL_STATUS_INVALID_PATH: return "invalid_path";
     case HDRL_STATUS_PANIC: return "panic";
     case HDRL_STATUS_INTERNAL: return "internal";
+    case HDRL_STATUS_NO_DECISION: return "no_decision";
     case HDRL_STATUS_BAD_MAGIC: return "bad_magic";
     case HDRL_STATUS_UNSUPPORTED_VERSION: return "unsupported_version";
     case HDRL_STATUS_TRUNCATED: return "truncated";
@@ -299,6 +300,7 @@ static const char* hdrl_http_status_name(hdrl_status st, char buf[24]) {
     case HDRL_STATUS_NON_FINITE_INPUT: return "non_finite_input";
     case HDRL_STATUS_OUT_OF_RANGE: return "out_of_range";
     case HDRL_STATUS_NON_FINITE_OUTPUT: return "non_finite_output";
+    case HDRL_STATUS_BAD_EVENT: return "bad_event";
     default: snprintf(buf, 24, "status_%u", (unsigned)st); return buf;
   }
 }
@@ -307,7 +309,7 @@ static const char* hdrl_http_status_name(hdrl_status st, char buf[24]) {
  * one that set the field the library names in its detail ("input #N ..."); for x-hdrl-obs
  * "x-hdrl-obs.<field>". Just "<status name>" when the detail names no field. Call it on the
  * thread that made the failing call (the detail is per thread). */
-static void hdrl_http_decide_status(hdrl_status st, const hdrl_http_request* r,
+static inline void hdrl_http_decide_status(hdrl_status st, const hdrl_http_request* r,
                                     char status[HDRL_HTTP_STATUS_MAX]) {
   char num[24], detail[HDRL_MESSAGE_MAX];
   size_t n;
@@ -339,7 +341,7 @@ typedef struct hdrl_http_decision {
   char status[HDRL_HTTP_STATUS_MAX];
 } hdrl_http_decision;
 
-static void hdrl_http_default(hdrl_http_decision* d) {
+static inline void hdrl_http_default(hdrl_http_decision* d) {
   d->provider = HDRL_HTTP_DEFAULT_PROVIDER;
   d->region = HDRL_HTTP_DEFAULT_REGION;
   d->memory_mb = HDRL_HTTP_DEFAULT_MEMORY_MB;
@@ -351,7 +353,7 @@ static void hdrl_http_default(hdrl_http_decision* d) {
 
 /* Calls hdrl_decide and fills *d: the library's decision with status "ok" (or the given
  * ok_status), or the default decision with the library's status. */
-static void hdrl_http_decide(const hdrl_model* model, hdrl_state* state, const hdrl_http_request* r,
+static inline void hdrl_http_decide(const hdrl_model* model, hdrl_state* state, const hdrl_http_request* r,
                              const char* ok_status, hdrl_http_decision* d) {
   hdrl_decision out;
   hdrl_status st = hdrl_decide(model, state, &r->obs, &out);

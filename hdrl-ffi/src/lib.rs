@@ -36,6 +36,8 @@ mod state;
 
 mod decide;
 
+mod tracker;
+
 pub use decide::{hdrl_decide, hdrl_model_forecast, hdrl_state_observe};
 pub use decision::{
     HDRL_MEMORY_TIERS, HDRL_PROVIDER_COUNT, HDRL_REGION_SLOTS, HDRL_TACTICAL_ACTIONS, HDRL_WINDOW_STEPS, hdrl_decision,
@@ -49,4 +51,9 @@ pub use model::{
 pub use observation::hdrl_observation;
 pub use state::{hdrl_state, hdrl_state_free, hdrl_state_new, hdrl_state_reset, hdrl_state_steps};
 pub use status::{HDRL_MESSAGE_MAX, hdrl_status};
+pub use tracker::{
+    HDRL_LAYER_OPERATIONAL, HDRL_LAYER_STRATEGIC, HDRL_LAYER_TACTICAL, HDRL_TRACKER_BYTES, hdrl_app, hdrl_carbon,
+    hdrl_tracker, hdrl_tracker_decision, hdrl_tracker_end, hdrl_tracker_free, hdrl_tracker_new,
+    hdrl_tracker_observation, hdrl_tracker_refresh, hdrl_tracker_start,
+};
 pub use version::{hdrl_version, hdrl_version_string};

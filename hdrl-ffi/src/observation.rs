@@ -143,6 +143,44 @@ impl From<&hdrl_observation> for Observation {
     }
 }
 
+impl From<&Observation> for hdrl_observation {
+    fn from(o: &Observation) -> Self {
+        let (s, a, t, st) = (&o.strategic, &o.app, &o.tactical, &o.step);
+        hdrl_observation {
+            strategic_cost_usd_per_m: s.cost_usd_per_m,
+            strategic_cost_trend: s.cost_trend,
+            strategic_latency_p50_ms: s.latency_p50_ms,
+            strategic_latency_p95_ms: s.latency_p95_ms,
+            strategic_latency_p99_ms: s.latency_p99_ms,
+            strategic_daily_invocations: s.daily_invocations,
+            strategic_daily_invocations_cv: s.daily_invocations_cv,
+            strategic_peak_to_mean: s.peak_to_mean,
+            strategic_volume_trend: s.volume_trend,
+            app_mean_duration_ms: a.mean_duration_ms,
+            app_memory_need_mb: a.memory_need_mb,
+            app_home_region: a.home_region,
+            app_sla_ms: a.sla_ms,
+            app_cpu_share: a.cpu_share,
+            tactical_latency_ms: t.latency_ms,
+            tactical_cost_usd_per_m: t.cost_usd_per_m,
+            tactical_request_rate: t.request_rate,
+            tactical_memory_used_mb: t.memory_used_mb,
+            tactical_cpu_util: t.cpu_util,
+            tactical_queue_depth: t.queue_depth,
+            tactical_cold_start_prob: t.cold_start_prob,
+            tactical_region_rank: t.region_rank,
+            tactical_memory_tier: t.memory_tier,
+            step_request_rate: st.request_rate,
+            step_memory_used_mb: st.memory_used_mb,
+            step_cpu_util: st.cpu_util,
+            step_queue_depth: st.queue_depth,
+            step_hour_of_day: st.hour_of_day,
+            carbon_now_g_per_kwh: o.carbon.now,
+            carbon_past_day_g_per_kwh: o.carbon.past_day,
+        }
+    }
+}
+
 impl hdrl_observation {
     /// The `step_*` fields: the one copy of them, for `hdrl_decide` and `hdrl_state_observe`.
     pub(crate) fn step(&self) -> OperationalStep {
@@ -196,6 +234,16 @@ mod tests {
         v.extend(o.carbon_past_day_g_per_kwh.iter_mut().flatten());
         let index = (0u16..52).filter(|i| ![11, 21, 22].contains(i));
         index.zip(v).collect()
+    }
+
+    #[test]
+    fn observations_round_trip_field_by_field() {
+        let mut o = hdrl_observation::default();
+        for (k, (_, f)) in floats(&mut o).into_iter().enumerate() {
+            *f = k as f32 + 0.5;
+        }
+        (o.app_home_region, o.tactical_region_rank, o.tactical_memory_tier) = (2, 3, 4);
+        assert_eq!(hdrl_observation::from(&Observation::from(&o)), o);
     }
 
     #[test]

@@ -43,6 +43,8 @@ pub enum hdrl_status {
     Panic = 6,
     /// An error this version of the library has no number for (a bug in hdrl).
     Internal = 7,
+    /// A tracker has no decision yet: call `hdrl_tracker_refresh` first.
+    NoDecision = 8,
     /// The bytes are not an hdrl weight bundle (wrong magic bytes).
     BadMagic = 100,
     /// The bundle was written in a format version this library cannot read.
@@ -81,10 +83,14 @@ pub enum hdrl_status {
     OutOfRange = 201,
     /// A forward pass produced NaN or infinity (finite but extreme weights and inputs).
     NonFiniteOutput = 202,
+    /// A telemetry event holds an unusable value: a clock that is NaN, infinite, negative or
+    /// above 2^40 s, a NaN/infinite/negative latency or cost, or a step length that does not
+    /// divide an hour; the detail names which.
+    BadEvent = 203,
 }
 
 /// Every status, in numeric order (private: cbindgen would export an associated const).
-const ALL_STATUSES: [hdrl_status; 26] = {
+const ALL_STATUSES: [hdrl_status; 28] = {
     use hdrl_status::*;
     [
         Ok,
@@ -95,6 +101,7 @@ const ALL_STATUSES: [hdrl_status; 26] = {
         InvalidPath,
         Panic,
         Internal,
+        NoDecision,
         BadMagic,
         UnsupportedVersion,
         Truncated,
@@ -113,6 +120,7 @@ const ALL_STATUSES: [hdrl_status; 26] = {
         NonFiniteInput,
         OutOfRange,
         NonFiniteOutput,
+        BadEvent,
     ]
 };
 
@@ -133,6 +141,7 @@ impl hdrl_status {
             Self::InvalidPath => c"the path is not valid UTF-8",
             Self::Panic => c"hdrl panicked (a bug in hdrl; please report it)",
             Self::Internal => c"hdrl hit an error it has no status for (a bug in hdrl)",
+            Self::NoDecision => c"the tracker has no decision yet (refresh it first)",
             Self::BadMagic => c"not an hdrl weight bundle (bad magic bytes)",
             Self::UnsupportedVersion => c"the bundle's format version is not supported",
             Self::Truncated => c"the bundle is truncated",
@@ -151,6 +160,7 @@ impl hdrl_status {
             Self::NonFiniteInput => c"an observation field is NaN or infinite",
             Self::OutOfRange => c"an observation field is outside its documented range",
             Self::NonFiniteOutput => c"a forward pass produced a non-finite value",
+            Self::BadEvent => c"a telemetry event holds an unusable clock, latency, cost or step length",
         }
     }
 }
@@ -177,6 +187,7 @@ impl From<InferError> for hdrl_status {
             InferError::OutOfRange { .. } => Self::OutOfRange,
             InferError::NonFiniteOutput => Self::NonFiniteOutput,
             InferError::BufferTooSmall { .. } => Self::BufferTooSmall,
+            InferError::BadEvent { .. } => Self::BadEvent,
             // `InferError` is non_exhaustive: a variant added later gets a number here.
             _ => Self::Internal,
         }
@@ -252,7 +263,8 @@ mod tests {
         assert_eq!(hdrl_status::Panic as u32, 6);
         assert_eq!(hdrl_status::BadMagic as u32, 100);
         assert_eq!(hdrl_status::NonFiniteInput as u32, 200);
-        assert_eq!(hdrl_status::from_u32(8), None);
+        assert_eq!(hdrl_status::NoDecision as u32, 8);
+        assert_eq!(hdrl_status::from_u32(9), None);
         assert_eq!(hdrl_status::from_u32(99), None);
     }
 

@@ -133,4 +133,17 @@ impl AnyHierarchy {
     pub fn forecast(&self, w: &Window) -> Result<(Forecast, ForecastSource), InferError> {
         each!(self, h => h.forecast(w))
     }
+
+    /// [`Hierarchy::refresh`] in the bundle's precision.
+    ///
+    /// # Errors
+    /// As [`Hierarchy::refresh`].
+    pub fn refresh(
+        &self,
+        tr: &mut crate::Tracker,
+        now: f64,
+        carbon: &CarbonObs,
+    ) -> Result<crate::Refreshed, InferError> {
+        each!(self, h => h.refresh(tr, now, carbon))
+    }
 }

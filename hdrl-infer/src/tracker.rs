@@ -77,6 +77,15 @@ impl Tracker {
         self.decision.as_ref()
     }
 
+    /// The raw observation the models would read at `now` ([`Telemetry::observation`]; moves
+    /// the clock).
+    ///
+    /// # Errors
+    /// As [`Telemetry::tick`].
+    pub fn observation(&mut self, now: f64, carbon: &CarbonObs) -> Result<crate::Observation, InferError> {
+        self.telemetry.observation(now, carbon)
+    }
+
     /// What the tracker measured.
     pub fn telemetry(&self) -> &Telemetry {
         &self.telemetry
@@ -98,8 +107,10 @@ impl<P: Precision> Hierarchy<P> {
     /// forward-pass errors. On error the decision and window are unchanged (the telemetry's
     /// clock has moved).
     pub fn refresh(&self, tr: &mut Tracker, now: f64, carbon: &CarbonObs) -> Result<Refreshed, InferError> {
-        let obs = tr.telemetry.observation(now, carbon)?;
-        let (day, hour) = ((now / DAY_S) as u64, (now / HOUR_S) as u64);
+        tr.telemetry.tick(now)?;
+        // The telemetry's clock: an older `now` counts as the latest time seen.
+        let t = tr.telemetry.now();
+        let (day, hour) = ((t / DAY_S) as u64, (t / HOUR_S) as u64);
         let closed = tr.telemetry.steps_closed();
         let first = tr.decision.is_none();
         let mut ran = Refreshed {
@@ -110,6 +121,7 @@ impl<P: Precision> Hierarchy<P> {
         if !(ran.strategic || ran.tactical || ran.operational) {
             return Ok(ran);
         }
+        let obs = tr.telemetry.observation(t, carbon)?;
         let mut d = tr.decision.unwrap_or(Decision {
             provider: Provider::Aws,
             region: 0,

@@ -23,6 +23,8 @@ _Static_assert(sizeof(hdrl_observation) == 204, "hdrl_observation layout");
 _Static_assert(sizeof(hdrl_forecast) == 16, "hdrl_forecast layout");
 _Static_assert(sizeof(hdrl_policy) == 196, "hdrl_policy layout");
 _Static_assert(sizeof(void *) != 8 || sizeof(hdrl_decision) == 80, "hdrl_decision layout");
+_Static_assert(sizeof(hdrl_app) == 20, "hdrl_app layout");
+_Static_assert(sizeof(hdrl_carbon) == 96, "hdrl_carbon layout");
 
 static char path_buf[4096];
 
@@ -53,7 +55,7 @@ static void test_status_messages(void) {
       CHECK(st == HDRL_STATUS_INVALID_PARAMETER);
     }
   }
-  CHECK(known == 26);
+  CHECK(known == 28);
   CHECK_STATUS(hdrl_status_message(HDRL_STATUS_OK, buf, sizeof buf, &written), HDRL_STATUS_OK);
   CHECK(strcmp(buf, "success") == 0 && written == 7);
 
@@ -225,8 +227,15 @@ static void test_state(const hdrl_model *model) {
   hdrl_state_free(state);
 }
 
+/* Field by field: the struct has padding, whose bytes no call promises. */
 static int same_decision(const hdrl_decision *a, const hdrl_decision *b) {
-  return memcmp(a, b, sizeof *a) == 0;
+  return a->provider == b->provider && a->region == b->region && a->region_rank == b->region_rank &&
+         a->memory_tier == b->memory_tier && a->memory_mb == b->memory_mb &&
+         a->provider_name == b->provider_name && a->region_name == b->region_name &&
+         memcmp(a->q_values, b->q_values, sizeof a->q_values) == 0 &&
+         a->probability == b->probability && a->value == b->value &&
+         memcmp(&a->forecast, &b->forecast, sizeof a->forecast) == 0 &&
+         a->concurrency == b->concurrency;
 }
 
 static void test_decide(const hdrl_model *model) {
@@ -374,14 +383,72 @@ static void test_non_finite_output(const char *dir) {
 }
 
 /* Every state and decision test on both precisions. */
+/* The tracker: measure requests, decide at each layer's cadence, read the cached decision. */
+static void test_tracker(const hdrl_model *model) {
+  hdrl_app app = {.mean_duration_ms = 200, .memory_need_mb = 300, .home_region = 1, .sla_ms = 1000};
+  hdrl_tracker *t = NULL;
+  hdrl_decision d, again;
+  uint32_t layers = 99;
+  CHECK_STATUS(hdrl_tracker_new(NULL, 15, &t), HDRL_STATUS_NULL_POINTER);
+  CHECK_STATUS(hdrl_tracker_new(&app, 15, NULL), HDRL_STATUS_NULL_POINTER);
+  CHECK_STATUS(hdrl_tracker_new(&app, 7, &t), HDRL_STATUS_BAD_EVENT);
+  CHECK(strstr(last_detail(), "step length") != NULL);
+  CHECK(t == NULL);
+  CHECK_STATUS(hdrl_tracker_new(&app, 1, &t), HDRL_STATUS_OK);
+  CHECK_STATUS(hdrl_tracker_decision(t, &d), HDRL_STATUS_NO_DECISION);
+  CHECK_STATUS(hdrl_tracker_decision(NULL, &d), HDRL_STATUS_NULL_POINTER);
+  const double day = 86400.0 * 20000; /* a UTC midnight */
+  for (int k = 0; k < 30; k++) {
+    CHECK_STATUS(hdrl_tracker_start(t, day + k), HDRL_STATUS_OK);
+    CHECK_STATUS(hdrl_tracker_end(t, day + k + 0.25, 250.0f, k == 0, 2e-6f), HDRL_STATUS_OK);
+  }
+  CHECK_STATUS(hdrl_tracker_start(t, NAN), HDRL_STATUS_BAD_EVENT);
+  CHECK(strstr(last_detail(), "clock") != NULL);
+  CHECK_STATUS(hdrl_tracker_end(t, day + 30, NAN, false, 0), HDRL_STATUS_BAD_EVENT);
+  CHECK(strstr(last_detail(), "latency") != NULL);
+  CHECK_STATUS(hdrl_tracker_end(t, day + 30, 1, false, -1), HDRL_STATUS_BAD_EVENT);
+  CHECK_STATUS(hdrl_tracker_refresh(model, t, day + 30.5, NULL, &layers), HDRL_STATUS_OK);
+  CHECK(layers == (HDRL_LAYER_STRATEGIC | HDRL_LAYER_TACTICAL | HDRL_LAYER_OPERATIONAL));
+  CHECK_STATUS(hdrl_tracker_decision(t, &d), HDRL_STATUS_OK);
+  CHECK(d.memory_mb >= 512 && d.forecast.source == HDRL_FORECAST_SOURCE_MODEL);
+  /* What it measured: one request per 1-s step, 250 ms in flight each. */
+  hdrl_observation seen;
+  CHECK_STATUS(hdrl_tracker_observation(t, day + 30.5, NULL, &seen), HDRL_STATUS_OK);
+  CHECK(seen.step_request_rate == 1.0f && fabsf(seen.step_queue_depth - 0.25f) < 1e-6f);
+  CHECK(seen.app_memory_need_mb == 300.0f && seen.app_home_region == 1);
+  CHECK(seen.tactical_request_rate == 0.0f); /* no hour has closed with requests yet */
+  CHECK_STATUS(hdrl_tracker_observation(t, INFINITY, NULL, &seen), HDRL_STATUS_BAD_EVENT);
+  CHECK_STATUS(hdrl_tracker_observation(t, day + 30.5, NULL, NULL), HDRL_STATUS_NULL_POINTER);
+  /* Same step: nothing runs, the cached decision stands. A new step: the LSTM only. */
+  CHECK_STATUS(hdrl_tracker_refresh(model, t, day + 30.9, NULL, &layers), HDRL_STATUS_OK);
+  CHECK(layers == 0);
+  CHECK_STATUS(hdrl_tracker_decision(t, &again), HDRL_STATUS_OK);
+  CHECK(same_decision(&d, &again));
+  hdrl_carbon carbon = {0};
+  for (int p = 0; p < 3; p++)
+    for (int r = 0; r < 4; r++) carbon.now_g_per_kwh[p][r] = carbon.past_day_g_per_kwh[p][r] = 100 + 50 * p;
+  CHECK_STATUS(hdrl_tracker_refresh(model, t, day + 31.5, &carbon, NULL), HDRL_STATUS_OK);
+  CHECK_STATUS(hdrl_tracker_refresh(model, t, day + 3600, &carbon, &layers), HDRL_STATUS_OK);
+  CHECK(layers == (HDRL_LAYER_TACTICAL | HDRL_LAYER_OPERATIONAL));
+  carbon.now_g_per_kwh[1][2] = NAN;
+  CHECK_STATUS(hdrl_tracker_refresh(model, t, day + 86400, &carbon, &layers),
+               HDRL_STATUS_NON_FINITE_INPUT);
+  CHECK_STATUS(hdrl_tracker_refresh(NULL, t, day, NULL, NULL), HDRL_STATUS_NULL_POINTER);
+  CHECK_STATUS(hdrl_tracker_refresh(model, t, -1, NULL, NULL), HDRL_STATUS_BAD_EVENT);
+  hdrl_tracker_free(t);
+  hdrl_tracker_free(NULL);
+}
+
 static void test_both_precisions(const char *dir) {
   hdrl_model *f32 = NULL, *i8 = NULL;
   CHECK_STATUS(hdrl_model_load_file(fixture(dir, "model-f32.hdrl"), &f32), HDRL_STATUS_OK);
   CHECK_STATUS(hdrl_model_load_file(fixture(dir, "model-i8.hdrl"), &i8), HDRL_STATUS_OK);
   test_state(f32);
   test_decide(f32);
+  test_tracker(f32);
   test_state(i8);
   test_decide(i8);
+  test_tracker(i8);
   hdrl_model_free(f32);
   hdrl_model_free(i8);
 }

@@ -167,6 +167,11 @@ impl Telemetry {
         self.steps.len_s as f32
     }
 
+    /// The latest time seen, s (0 before the first event).
+    pub fn now(&self) -> f64 {
+        self.last_t
+    }
+
     /// Requests in flight now.
     pub fn in_flight(&self) -> u32 {
         self.in_flight

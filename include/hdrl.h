@@ -141,6 +141,21 @@
 #define HDRL_LAYER_OPERATIONAL 4
 
 /**
+ * Longest function id a table keeps, bytes.
+ */
+#define HDRL_TABLE_MAX_ID 128
+
+/**
+ * Most functions one table holds.
+ */
+#define HDRL_TABLE_MAX_FUNCTIONS (1 << 24)
+
+/**
+ * Alignment the table's memory needs, bytes.
+ */
+#define HDRL_TABLE_ALIGN 64
+
+/**
  * The result of every fallible call. The numbers are stable: a value keeps its meaning in
  * every later release, new values are only added, never renumbered.
  *
@@ -196,6 +211,11 @@ enum hdrl_status
    * A tracker has no decision yet: call `hdrl_tracker_refresh` first.
    */
   HDRL_STATUS_NO_DECISION = 8,
+  /**
+   * A table already tracks as many functions as it was made for: this one is not tracked
+   * (answer it with a default decision).
+   */
+  HDRL_STATUS_TABLE_FULL = 9,
   /**
    * The bytes are not an hdrl weight bundle (wrong magic bytes).
    */
@@ -738,6 +758,28 @@ typedef struct hdrl_carbon {
   float past_day_g_per_kwh[3][4];
 } hdrl_carbon;
 
+/**
+ * What `hdrl_table_start` answers.
+ */
+typedef struct hdrl_table_answer {
+  /**
+   * The function's current decision (cached, or refreshed by this call).
+   */
+  struct hdrl_decision decision;
+  /**
+   * The function's entry: pass it to `hdrl_table_end` when the request ends.
+   */
+  uint32_t entry;
+  /**
+   * `HDRL_LAYER_*` bits of the layers this call ran (0: the cached decision).
+   */
+  uint32_t layers;
+  /**
+   * The function's request rate over the last closed step, as measured, requests/s.
+   */
+  float observed_rps;
+} hdrl_table_answer;
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -1135,6 +1177,91 @@ hdrl_status hdrl_tracker_observation(struct hdrl_tracker *tracker,
                                      double now_s,
                                      const struct hdrl_carbon *carbon,
                                      struct hdrl_observation *out);
+
+/**
+ * Bytes a table for `functions` functions needs (0 for 0 or more than
+ * `HDRL_TABLE_MAX_FUNCTIONS`): a header, 2 × functions index slots of 144 bytes (rounded up
+ * to a power of two) and one entry per function (a tracker, `HDRL_TRACKER_BYTES`, and 8).
+ */
+size_t hdrl_table_bytes(size_t functions);
+
+/**
+ * Lay out a table for up to `functions` functions in `mem` (`len` ≥ `hdrl_table_bytes`,
+ * aligned to `HDRL_TABLE_ALIGN`); every function tracked in it starts with the facts `app` and
+ * steps of `step_s` seconds (see `hdrl_tracker_new`).
+ *
+ * The memory may be a heap block or a shared mapping (`mmap(MAP_SHARED | MAP_ANONYMOUS)`
+ * before `fork`): the table holds no pointer, and all its locks live inside it, so the
+ * processes sharing the mapping share the functions. Call it once, before any other call on
+ * the table; there is nothing to free beyond the memory itself.
+ *
+ * Errors: `HDRL_STATUS_NULL_POINTER`; `HDRL_STATUS_INVALID_PARAMETER` for 0 or too many
+ * functions, a short or misaligned block; `HDRL_STATUS_BAD_EVENT` for a bad `step_s`.
+ *
+ * # Safety
+ * `mem` NULL or valid for writes of `len` bytes, not used by anyone else during the call;
+ * `app` NULL or valid.
+ */
+hdrl_status hdrl_table_init(void *mem,
+                            size_t len,
+                            size_t functions,
+                            const struct hdrl_app *app,
+                            float step_s);
+
+/**
+ * A request of function `id` (`id_len` bytes, 1 … `HDRL_TABLE_MAX_ID`) starts at `now_s`:
+ * find (or, on its first request, make) the function's tracker, refresh its decision at the
+ * layers' cadence (see `hdrl_tracker_refresh`; `carbon` NULL = unknown), answer it, and record
+ * the start. Holds the function's lock only during the call; other functions never wait.
+ *
+ * Errors: `HDRL_STATUS_NULL_POINTER`; `HDRL_STATUS_INVALID_PARAMETER` (not a table, bad id
+ * length); `HDRL_STATUS_TABLE_FULL` when the table already tracks its capacity of functions
+ * (nothing is recorded: the function is untracked, give it a default decision);
+ * `HDRL_STATUS_BAD_EVENT` for a bad clock; model errors as `hdrl_tracker_refresh` (the start
+ * is still recorded). `*out` is written only on success.
+ *
+ * Thread and process safety: any number of threads and processes sharing the table.
+ *
+ * # Safety
+ * `model` NULL or live; `table` NULL or a live table of `table_len` bytes; `id` NULL or valid
+ * for `id_len` bytes; `carbon` NULL or valid; `out` NULL or valid for a write.
+ */
+hdrl_status hdrl_table_start(const struct hdrl_model *model,
+                             void *table,
+                             size_t table_len,
+                             const uint8_t *id,
+                             size_t id_len,
+                             double now_s,
+                             const struct hdrl_carbon *carbon,
+                             struct hdrl_table_answer *out);
+
+/**
+ * The request that `hdrl_table_start` answered with `entry` ended at `now_s` (see
+ * `hdrl_tracker_end` for the other arguments).
+ *
+ * Errors: `HDRL_STATUS_NULL_POINTER`; `HDRL_STATUS_INVALID_PARAMETER` (not a table, an entry no
+ * function holds); `HDRL_STATUS_BAD_EVENT` as `hdrl_tracker_end`.
+ *
+ * # Safety
+ * `table` NULL or a live table of `table_len` bytes.
+ */
+hdrl_status hdrl_table_end(void *table,
+                           size_t table_len,
+                           uint32_t entry,
+                           double now_s,
+                           float latency_ms,
+                           bool cold,
+                           float cost_usd);
+
+/**
+ * Functions the table tracks (each made on its first request), 0 … its capacity.
+ *
+ * Errors: `HDRL_STATUS_NULL_POINTER`, `HDRL_STATUS_INVALID_PARAMETER` (not a table).
+ *
+ * # Safety
+ * `table` NULL or a live table of `table_len` bytes; `out` NULL or valid for a write.
+ */
+hdrl_status hdrl_table_functions(void *table, size_t table_len, size_t *out);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -39,7 +39,8 @@
  * [function_header=H] [cold_header=H] [duration_ms= memory_mb= home_region= sla_ms=
  * cpu_share=] [test_clock=1]", keys in examples/reference/hdrl_measure.h): the filter measures,
  * it does not ask. The function id comes from a configurable request header; each function
- * gets an hdrl_tracker (one table for all workers, sized by functions=, default 100000) fed
+ * gets a tracker in one libhdrl table (hdrl_table_*) for all workers, sized by functions=
+ * (default 100000), with a lock per function inside the table, fed
  * with the request's start (request-headers hook, the clock) and end (stream-complete hook:
  * latency, and a cold start when the upstream's response carries cold_header: 1). A request
  * gets its function's cached decision, refreshed only at each layer's cadence (the DQN once a
@@ -156,7 +157,6 @@ typedef struct hdrl_filter {
   int decided;
   hdrl_http_decision decision;
   /* measure mode */
-  hdrl_measure_slot* slot; /* the function's tracker; NULL: untracked or not decided */
   double start, test_end;  /* the request's start; its end under test_clock=1 */
   int cold;                /* the platform reported a cold start */
   hdrl_measure_decision measured;
@@ -291,7 +291,7 @@ envoy_dynamic_module_on_http_filter_config_new(
       config_free(c);
       return NULL;
     }
-    if (!hdrl_measure_table_init(&c->mtable, c->mopt.functions)) {
+    if (!hdrl_measure_table_init(&c->mtable, &c->mopt)) {
       hdrl_log(envoy_dynamic_module_type_log_level_Error,
                "hdrl: out of memory for %zu functions; rejecting filter config '%s'", c->mopt.functions,
                c->filter_name);
@@ -432,15 +432,11 @@ static const char* header_copy(envoy_dynamic_module_type_http_filter_envoy_ptr e
 static void measure_request(hdrl_filter* f, envoy_dynamic_module_type_http_filter_envoy_ptr e) {
   hdrl_config* c = f->config;
   const envoy_dynamic_module_type_http_header_type req = envoy_dynamic_module_type_http_header_type_RequestHeader;
-  char id[HDRL_HTTP_MAX_FUNCTION_LEN + 2], num[64];
+  char id[HDRL_HTTP_MAX_FUNCTION_LEN + 2], num[64], status[HDRL_HTTP_STATUS_MAX];
   header_copy(e, req, c->mopt.function_header, id, sizeof id);
-  f->slot = NULL;
   if (id[0] == '\0' || strlen(id) > HDRL_HTTP_MAX_FUNCTION_LEN) {
-    hdrl_http_default(&f->measured.d);
-    snprintf(f->measured.d.status, sizeof f->measured.d.status, "%s:%s",
-             id[0] == '\0' ? "missing" : "invalid", c->mopt.function_header);
-    f->measured.observed_rps = 0.0f;
-    f->measured.layers = 0;
+    snprintf(status, sizeof status, "%s:%s", id[0] == '\0' ? "missing" : "invalid", c->mopt.function_header);
+    hdrl_measure_untracked(&f->measured, status);
     return;
   }
   double now = hdrl_measure_clock();
@@ -452,24 +448,13 @@ static void measure_request(hdrl_filter* f, envoy_dynamic_module_type_http_filte
         !hdrl_measure_number(header_copy(e, req, "x-hdrl-test-end", num, sizeof num), now, 1e12, &end) ||
         (header_copy(e, req, "x-hdrl-test-cold", num, sizeof num)[0] != '\0' &&
          !hdrl_measure_number(num, 0, 1, &cold))) {
-      hdrl_http_default(&f->measured.d);
-      snprintf(f->measured.d.status, sizeof f->measured.d.status, "invalid:x-hdrl-test-clock");
-      f->measured.observed_rps = 0.0f;
-      f->measured.layers = 0;
+      hdrl_measure_untracked(&f->measured, "invalid:x-hdrl-test-clock");
       return;
     }
     f->test_end = end;
     f->cold = cold == 1.0;
   }
-  hdrl_measure_slot* s = hdrl_measure_slot_for(&c->mtable, id, strlen(id), &c->mopt);
-  if (s == NULL) {
-    hdrl_measure_untracked(&f->measured);
-    return;
-  }
-  pthread_mutex_lock(&s->mu);
-  hdrl_measure_start(c->model, s, now, &f->measured);
-  pthread_mutex_unlock(&s->mu);
-  f->slot = s;
+  hdrl_measure_start(c->model, &c->mtable, id, strlen(id), now, &f->measured);
   f->start = now;
 }
 
@@ -591,23 +576,18 @@ HDRL_EXPORT void envoy_dynamic_module_on_http_filter_stream_complete(
   hdrl_filter* f = (hdrl_filter*)filter_module_ptr;
   /* Measure mode: the request ended (answered, reset or failed): its latency goes into the
    * function's telemetry. */
-  if (f->slot != NULL) {
+  if (f->config->measure && f->measured.tracked) {
     double end = f->config->mopt.test_clock ? f->test_end : hdrl_measure_clock();
-    pthread_mutex_lock(&f->slot->mu);
-    hdrl_measure_end(f->slot, end, (float)((end - f->start) * 1000.0), f->cold);
-    pthread_mutex_unlock(&f->slot->mu);
-    f->slot = NULL;
+    hdrl_measure_end(&f->config->mtable, &f->measured, end, (float)((end - f->start) * 1000.0), f->cold);
   }
 }
 
 HDRL_EXPORT void envoy_dynamic_module_on_http_filter_destroy(
     envoy_dynamic_module_type_http_filter_module_ptr filter_module_ptr) {
   hdrl_filter* f = (hdrl_filter*)filter_module_ptr;
-  if (f != NULL && f->slot != NULL) { /* never completed: the request still ended */
+  if (f != NULL && f->config->measure && f->measured.tracked) { /* never completed: it still ended */
     double end = f->config->mopt.test_clock ? f->test_end : hdrl_measure_clock();
-    pthread_mutex_lock(&f->slot->mu);
-    hdrl_measure_end(f->slot, end, (float)((end - f->start) * 1000.0), f->cold);
-    pthread_mutex_unlock(&f->slot->mu);
+    hdrl_measure_end(&f->config->mtable, &f->measured, end, (float)((end - f->start) * 1000.0), f->cold);
   }
   free(f);
 }

@@ -260,6 +260,15 @@ function M.init_worker(opts)
     " functions")
 end
 
+-- This worker's library and model (nil, nil and the reason when loading failed), for
+-- hdrl_measure.lua.
+function M.loaded()
+  return lib, model, load_failure
+end
+
+-- A JSON string literal (nil gives null).
+M.json_string = json_string
+
 -- content_by_lua: 200 with the decision (a default one with the reason in "status" for bad
 -- input), 503 when this worker has no model.
 function M.handle()

@@ -13,8 +13,11 @@
 #      one keep-alive connection; every JSON decision must equal hdrl_ref's (state included)
 #   5. spot checks: the header contract (good, missing, garbage, NaN, infinite, negative)
 #   6. the per-worker function table's capacity (1030 functions, the last ones untracked)
-#   7. a missing or corrupt bundle: the worker logs the library's message, /decide answers 503
-#   8. stop nginx (SIGQUIT, graceful) and check that no process of this nginx is left
+#   7. measure mode (hdrl_measure.lua): 2 workers sharing one table in shared memory, steady,
+#      burst and silence with a new connection per request; decisions equal hdrl_measure_ref's,
+#      follow the measured traffic, and both workers served requests
+#   8. a missing or corrupt bundle: the worker logs the library's message, /decide answers 503
+#   9. stop nginx (SIGQUIT, graceful) and check that no process of this nginx is left
 # Ends with the line "N passed, N failed"; exits non-zero on any failure.
 #
 # Knobs: HDRL_BUNDLE (a trained bundle instead of the fixture), HDRL_TEST_TIMEOUT (900 s),
@@ -41,7 +44,7 @@ GEN=$WORK/gen
 mkdir -p "$GEN"
 "$HERE/gen-cdef.sh" "$ROOT/include/hdrl.h" >"$GEN/hdrl_h.lua"
 # Every libhdrl function hdrl.lua calls must be declared in the generated cdef.
-USED=$(grep -o 'lib\.hdrl_[a-z_]*' "$HERE/hdrl.lua" | sed 's/^lib\.//' | sort -u)
+USED=$(grep -ho 'lib\.hdrl_[a-z_]*' "$HERE/hdrl.lua" "$HERE/hdrl_measure.lua" | sed 's/^lib\.//' | sort -u)
 MISSING=$(for f in $USED; do grep -q "[ *]$f(" "$GEN/hdrl_h.lua" || echo "$f"; done)
 if [[ -z $MISSING ]]; then
   pass "hdrl_h.lua generated from include/hdrl.h declares all $(wc -w <<<"$USED") functions hdrl.lua calls"
@@ -54,7 +57,7 @@ fi
 # ----------------------------------------------------------------------------------------
 NGINX_PID=
 PREFIX=
-start_nginx() { # name bundle -> PREFIX, PORT, NGINX_PID
+start_nginx() { # name bundle [template workers] -> PREFIX, PORT, NGINX_PID
   PREFIX=$WORK/$1
   mkdir -p "$PREFIX/tmp"
   read -r PORT < <(free_ports 1)
@@ -62,10 +65,11 @@ start_nginx() { # name bundle -> PREFIX, PORT, NGINX_PID
   # scratch dir; not as root, the directive is ignored.
   local user_line=
   [[ $(id -u) -eq 0 ]] && user_line="user root;"
-  sed -e "s#@PREFIX@#$PREFIX#g" -e "s#@PORT@#$PORT#" -e "s#@WORKERS@#1#" \
+  sed -e "s#@PREFIX@#$PREFIX#g" -e "s#@PORT@#$PORT#" -e "s#@WORKERS@#${4:-1}#" \
     -e "s#@USER_LINE@#$user_line#" -e "s#@LUA_DIR@#$HERE#" -e "s#@GEN_DIR@#$GEN#" \
     -e "s#@LIBHDRL@#$HDRL_LIB_DIR/libhdrl.so#" -e "s#@BUNDLE@#$2#" \
-    "$HERE/nginx.conf.tmpl" >"$PREFIX/nginx.conf"
+    -e "s#@FUNCTIONS@#4#" -e "s#@STEP_S@#1#" -e "s#@TEST_CLOCK@#true#" \
+    "$HERE/${3:-nginx.conf.tmpl}" >"$PREFIX/nginx.conf"
   /usr/sbin/nginx -t -q -p "$PREFIX" -c "$PREFIX/nginx.conf" || die "nginx -t rejected $PREFIX/nginx.conf"
   timeout 900 /usr/sbin/nginx -p "$PREFIX" -c "$PREFIX/nginx.conf" >"$PREFIX/stdout.log" 2>&1 &
   NGINX_PID=$!
@@ -140,7 +144,22 @@ stop_nginx
 check_log_clean
 
 # ----------------------------------------------------------------------------------------
-# 7. Missing and corrupt bundles
+# 7. Measure mode: two workers, one shared table
+# ----------------------------------------------------------------------------------------
+log "measure mode: 2 workers sharing one table (mmap in the master), steady/burst/silence, a new connection per request"
+HDRL_MEASURE_REF=$WORK/hdrl_measure_ref
+cc -std=c11 -Wall -Wextra -Werror -O2 -I"$ROOT/include" -I"$ROOT/examples/reference" \
+  "$ROOT/examples/reference/hdrl_measure_ref.c" -L"$HDRL_LIB_DIR" -lhdrl -lm \
+  -Wl,-rpath,"$HDRL_LIB_DIR" -o "$HDRL_MEASURE_REF"
+start_nginx measure "$BUNDLE" nginx-measure.conf.tmpl 2
+tallied python3 "$ROOT/examples/reference/measure.py" run --mode nginx --spread \
+  --url "http://127.0.0.1:$PORT/m" --ref "$HDRL_MEASURE_REF" --work "$WORK" \
+  --config "measure bundle=$BUNDLE step_s=1 functions=4 duration_ms=200"
+stop_nginx
+check_log_clean
+
+# ----------------------------------------------------------------------------------------
+# 8. Missing and corrupt bundles
 # ----------------------------------------------------------------------------------------
 flipped_copy "$BUNDLE" "$WORK/flipped.hdrl"
 n=0

@@ -283,6 +283,7 @@ static inline const char* hdrl_http_status_name(hdrl_status st, char buf[24]) {
     case HDRL_STATUS_PANIC: return "panic";
     case HDRL_STATUS_INTERNAL: return "internal";
     case HDRL_STATUS_NO_DECISION: return "no_decision";
+    case HDRL_STATUS_TABLE_FULL: return "table_full";
     case HDRL_STATUS_BAD_MAGIC: return "bad_magic";
     case HDRL_STATUS_UNSUPPORTED_VERSION: return "unsupported_version";
     case HDRL_STATUS_TRUNCATED: return "truncated";

@@ -5,27 +5,25 @@
  * the reference program examples/reference/hdrl_measure_ref.c, so the test can compare the
  * two on the same recorded events.
  *
- * Per request:  slot = hdrl_measure_slot_for(table, id)     (created on the first request)
- *               lock slot; hdrl_measure_start(model, slot, now, &decision); unlock
+ * Per request:  hdrl_measure_start(model, &table, id, id_len, now, &decision)
  *   ...the request runs...
- *               lock slot; hdrl_measure_end(slot, end, latency_ms, cold); unlock
- * hdrl_measure_start refreshes the tracker (only the layers whose cadence came run: the DQN
+ *               hdrl_measure_end(&table, &decision, end, latency_ms, cold)
+ * The table is libhdrl's (hdrl_table_*): the trackers of every function in one block, each
+ * with its own lock. hdrl_measure_start refreshes the function's tracker (only the layers whose cadence came run: the DQN
  * once a day, the PPO once an hour, the LSTM once a step; otherwise nothing) and copies the
  * cached decision, then records the request's start. A full table answers with the default
  * decision and status "untracked": a function the table does not hold is not guessed.
  *
- * Memory: hdrl_measure_bytes(functions): a slot array of 2 x functions (rounded up to a power
- * of two) of sizeof(hdrl_measure_slot), allocated zeroed up front (pages are touched only
- * when used), plus HDRL_TRACKER_BYTES per function seen.
+ * Memory: hdrl_measure_bytes(functions) = hdrl_table_bytes(functions), allocated up front: the
+ * index slots (2 x functions rounded up to a power of two, 144 bytes each, zeroed at init) and
+ * one entry per function (HDRL_TRACKER_BYTES + 8), touched as functions arrive.
  *
- * Header-only (static functions), C11 + pthreads + _POSIX_C_SOURCE 200809L.
+ * Header-only (static inline functions), C11 + _POSIX_C_SOURCE 200809L.
  */
 #ifndef HDRL_MEASURE_H
 #define HDRL_MEASURE_H
 
 #include <math.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -150,110 +148,36 @@ static inline const char* hdrl_measure_parse(const char* config, hdrl_measure_op
   return NULL;
 }
 
-typedef struct hdrl_measure_slot {
-  atomic_int ready; /* 1 once id, mutex and tracker are written; never reset */
-  size_t id_len;
-  char id[HDRL_HTTP_MAX_FUNCTION_LEN];
-  pthread_mutex_t mu; /* held around every use of tracker and observed_rps */
-  hdrl_tracker* tracker;
-  float observed_rps; /* the last closed step's measured rate, read when a step closes */
-} hdrl_measure_slot;
-
+/* The trackers of every function: one libhdrl table (hdrl_table_*, include/hdrl.h) in a heap
+ * block, shared by all threads; a function's tracker is made on its first request and has its
+ * own lock inside the table, so two functions never wait for each other. */
 typedef struct hdrl_measure_table {
-  size_t mask;     /* slots - 1, slots a power of two >= 2 x capacity */
-  size_t capacity; /* functions tracked at most */
-  size_t used;     /* guarded by insert_mu */
-  pthread_mutex_t insert_mu;
-  hdrl_measure_slot* slots;
+  void* mem;
+  size_t len;
 } hdrl_measure_table;
 
-static inline size_t hdrl_measure_slots(size_t functions) {
-  size_t n = 1;
-  while (n < 2 * functions) n <<= 1;
-  return n;
-}
+/* Bytes the table takes for `functions` functions (allocated up front; pages are touched as
+ * functions arrive, plus the index slots at init). */
+static inline size_t hdrl_measure_bytes(size_t functions) { return hdrl_table_bytes(functions); }
 
-/* Bytes the table takes when every one of `functions` functions has called. */
-static inline size_t hdrl_measure_bytes(size_t functions) {
-  return hdrl_measure_slots(functions) * sizeof(hdrl_measure_slot) + functions * HDRL_TRACKER_BYTES;
-}
-
-static inline int hdrl_measure_table_init(hdrl_measure_table* t, size_t functions) {
-  size_t n = hdrl_measure_slots(functions);
-  t->slots = calloc(n, sizeof *t->slots);
-  if (t->slots == NULL) return 0;
-  if (pthread_mutex_init(&t->insert_mu, NULL) != 0) {
-    free(t->slots);
-    t->slots = NULL;
+static inline int hdrl_measure_table_init(hdrl_measure_table* t, const hdrl_measure_options* o) {
+  t->len = hdrl_table_bytes(o->functions);
+  t->mem = NULL;
+  if (t->len == 0) return 0;
+  size_t rounded = (t->len + HDRL_TABLE_ALIGN - 1) / HDRL_TABLE_ALIGN * HDRL_TABLE_ALIGN;
+  t->mem = aligned_alloc(HDRL_TABLE_ALIGN, rounded);
+  if (t->mem == NULL) return 0;
+  if (hdrl_table_init(t->mem, t->len, o->functions, &o->app, o->step_s) != HDRL_STATUS_OK) {
+    free(t->mem);
+    t->mem = NULL;
     return 0;
   }
-  t->mask = n - 1;
-  t->capacity = functions;
-  t->used = 0;
   return 1;
 }
 
 static inline void hdrl_measure_table_free(hdrl_measure_table* t) {
-  if (t->slots == NULL) return;
-  for (size_t i = 0; i <= t->mask; i++) {
-    if (atomic_load_explicit(&t->slots[i].ready, memory_order_acquire)) {
-      pthread_mutex_destroy(&t->slots[i].mu);
-      hdrl_tracker_free(t->slots[i].tracker);
-    }
-  }
-  pthread_mutex_destroy(&t->insert_mu);
-  free(t->slots);
-  t->slots = NULL;
-}
-
-static inline uint64_t hdrl_measure_hash(const char* p, size_t n) {
-  uint64_t h = 1469598103934665603ull; /* FNV-1a */
-  for (size_t i = 0; i < n; i++) {
-    h ^= (unsigned char)p[i];
-    h *= 1099511628211ull;
-  }
-  return h;
-}
-
-/* The slot of a function, created on its first request; NULL when the table is full (or out
- * of memory). Lookups take no lock: a slot is published with a release store once written and
- * never changes afterwards; inserting takes the table's mutex and looks again under it. */
-static inline hdrl_measure_slot* hdrl_measure_slot_for(hdrl_measure_table* t, const char* id, size_t len,
-                                                const hdrl_measure_options* o) {
-  if (len == 0 || len > HDRL_HTTP_MAX_FUNCTION_LEN) return NULL;
-  uint64_t h = hdrl_measure_hash(id, len);
-  for (size_t i = 0; i <= t->mask; i++) {
-    hdrl_measure_slot* s = &t->slots[(h + i) & t->mask];
-    if (!atomic_load_explicit(&s->ready, memory_order_acquire)) break;
-    if (s->id_len == len && memcmp(s->id, id, len) == 0) return s;
-  }
-  hdrl_measure_slot* found = NULL;
-  pthread_mutex_lock(&t->insert_mu);
-  for (size_t i = 0; i <= t->mask; i++) {
-    hdrl_measure_slot* s = &t->slots[(h + i) & t->mask];
-    if (atomic_load_explicit(&s->ready, memory_order_relaxed)) {
-      if (s->id_len == len && memcmp(s->id, id, len) == 0) {
-        found = s;
-        break;
-      }
-      continue;
-    }
-    if (t->used < t->capacity && hdrl_tracker_new(&o->app, o->step_s, &s->tracker) == HDRL_STATUS_OK) {
-      if (pthread_mutex_init(&s->mu, NULL) == 0) {
-        memcpy(s->id, id, len);
-        s->id_len = len;
-        t->used++;
-        atomic_store_explicit(&s->ready, 1, memory_order_release);
-        found = s;
-      } else {
-        hdrl_tracker_free(s->tracker);
-        s->tracker = NULL;
-      }
-    }
-    break;
-  }
-  pthread_mutex_unlock(&t->insert_mu);
-  return found;
+  free(t->mem);
+  t->mem = NULL;
 }
 
 /* Seconds since the Unix epoch (a UTC clock: days and hours fall on UTC midnights). */
@@ -268,56 +192,60 @@ typedef struct hdrl_measure_decision {
   hdrl_http_decision d;
   float observed_rps; /* the function's request rate over the last closed step, as measured */
   uint32_t layers;    /* HDRL_LAYER_* bits of the layers this request's refresh ran (0: cached) */
+  uint32_t entry;     /* the function's table entry, for hdrl_measure_end */
+  int tracked;        /* the start was recorded: hdrl_measure_end must follow */
 } hdrl_measure_decision;
 
-/* A request of the slot's function starts at `now` (caller holds slot->mu): refresh the
- * tracker's decision (only the layers whose cadence came), copy it into *out, then record the
- * start. A library error gives the default decision with the status's name. */
-static inline void hdrl_measure_start(const hdrl_model* model, hdrl_measure_slot* s, double now,
-                               hdrl_measure_decision* out) {
-  hdrl_decision dec;
-  hdrl_observation seen;
+/* The answer for a function the table does not hold, or a request without a function id. */
+static inline void hdrl_measure_untracked(hdrl_measure_decision* out, const char* status) {
+  hdrl_http_default(&out->d);
+  snprintf(out->d.status, sizeof out->d.status, "%s", status);
+  out->observed_rps = 0.0f;
   out->layers = 0;
-  hdrl_status st = hdrl_tracker_refresh(model, s->tracker, now, NULL, &out->layers);
-  if (st == HDRL_STATUS_OK) st = hdrl_tracker_decision(s->tracker, &dec);
-  /* The measured rate changes only when a step closes, which is when the LSTM runs. */
-  if (st == HDRL_STATUS_OK && (out->layers & HDRL_LAYER_OPERATIONAL)) {
-    st = hdrl_tracker_observation(s->tracker, now, NULL, &seen);
-    if (st == HDRL_STATUS_OK) s->observed_rps = seen.step_request_rate;
+  out->tracked = 0;
+}
+
+/* A request of function `id` starts at `now`: the table refreshes the function's decision
+ * (only the layers whose cadence came), answers it and records the start. A full table gives
+ * the default decision with status "untracked" (a function it does not hold is not guessed);
+ * another library error the default decision with the status's name. */
+static inline void hdrl_measure_start(const hdrl_model* model, hdrl_measure_table* t, const char* id,
+                                      size_t id_len, double now, hdrl_measure_decision* out) {
+  hdrl_table_answer a;
+  hdrl_status st = hdrl_table_start(model, t->mem, t->len, (const uint8_t*)id, id_len, now, NULL, &a);
+  if (st == HDRL_STATUS_TABLE_FULL) {
+    hdrl_measure_untracked(out, "untracked");
+    return;
   }
   if (st != HDRL_STATUS_OK) {
     char num[24];
-    hdrl_http_default(&out->d);
-    snprintf(out->d.status, sizeof out->d.status, "%s", hdrl_http_status_name(st, num));
-    out->observed_rps = 0.0f;
-  } else {
-    out->d.provider = dec.provider_name;
-    out->d.region = dec.region_name;
-    out->d.memory_mb = dec.memory_mb;
-    out->d.concurrency = dec.concurrency;
-    out->d.decided = 1;
-    out->d.steps = 0;
-    snprintf(out->d.forecast, sizeof out->d.forecast, "%.9g %.9g %.9g %s",
-             (double)dec.forecast.request_rate, (double)dec.forecast.memory_used_mb,
-             (double)dec.forecast.cpu_util,
-             dec.forecast.source == HDRL_FORECAST_SOURCE_MODEL ? "model" : "warming_up");
-    snprintf(out->d.status, sizeof out->d.status, "ok");
-    out->observed_rps = s->observed_rps;
+    hdrl_measure_untracked(out, hdrl_http_status_name(st, num));
+    return;
   }
-  (void)hdrl_tracker_start(s->tracker, now);
+  const hdrl_decision* dec = &a.decision;
+  out->d.provider = dec->provider_name;
+  out->d.region = dec->region_name;
+  out->d.memory_mb = dec->memory_mb;
+  out->d.concurrency = dec->concurrency;
+  out->d.decided = 1;
+  out->d.steps = 0;
+  snprintf(out->d.forecast, sizeof out->d.forecast, "%.9g %.9g %.9g %s", (double)dec->forecast.request_rate,
+           (double)dec->forecast.memory_used_mb, (double)dec->forecast.cpu_util,
+           dec->forecast.source == HDRL_FORECAST_SOURCE_MODEL ? "model" : "warming_up");
+  snprintf(out->d.status, sizeof out->d.status, "ok");
+  out->observed_rps = a.observed_rps;
+  out->layers = a.layers;
+  out->entry = a.entry;
+  out->tracked = 1;
 }
 
-/* The request ended at `end` (caller holds slot->mu). */
-static inline void hdrl_measure_end(hdrl_measure_slot* s, double end, float latency_ms, int cold) {
-  (void)hdrl_tracker_end(s->tracker, end, latency_ms, cold != 0, 0.0f);
-}
-
-/* The answer for a function the table does not hold. */
-static inline void hdrl_measure_untracked(hdrl_measure_decision* out) {
-  hdrl_http_default(&out->d);
-  snprintf(out->d.status, sizeof out->d.status, "untracked");
-  out->observed_rps = 0.0f;
-  out->layers = 0;
+/* The request hdrl_measure_start answered ended at `end`. */
+static inline void hdrl_measure_end(hdrl_measure_table* t, hdrl_measure_decision* m, double end, float latency_ms,
+                                    int cold) {
+  if (m->tracked) {
+    (void)hdrl_table_end(t->mem, t->len, m->entry, end, latency_ms, cold != 0, 0.0f);
+    m->tracked = 0;
+  }
 }
 
 #endif /* HDRL_MEASURE_H */

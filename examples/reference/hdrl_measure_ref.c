@@ -55,7 +55,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   hdrl_measure_table table;
-  if (!hdrl_measure_table_init(&table, o.functions)) {
+  if (!hdrl_measure_table_init(&table, &o)) {
     fprintf(stderr, "hdrl_measure_ref: out of memory\n");
     return 2;
   }
@@ -68,14 +68,10 @@ int main(int argc, char** argv) {
       fprintf(stderr, "hdrl_measure_ref: bad line: %s", line);
       return 2;
     }
-    hdrl_measure_slot* s = hdrl_measure_slot_for(&table, id, strlen(id), &o);
-    if (s == NULL) {
-      hdrl_measure_untracked(&m);
-    } else {
-      hdrl_measure_start(model, s, start, &m);
-      hdrl_measure_end(s, end, (float)((end - start) * 1000.0), cold);
-    }
-    print_decision(&m);
+    hdrl_measure_start(model, &table, id, strlen(id), start, &m);
+    hdrl_measure_decision shown = m;
+    hdrl_measure_end(&table, &m, end, (float)((end - start) * 1000.0), cold);
+    print_decision(&shown);
   }
   fflush(stdout);
   hdrl_measure_table_free(&table);

@@ -2,7 +2,7 @@
 """The measuring gateway's test: drive traffic patterns through it and check that its
 decisions follow what it measured, and equal the reference program's on the same events.
 
-    measure.py run --url URL --ref HDRL_MEASURE_REF --config 'measure bundle=... step_s=1 test_clock=1 functions=4' --work DIR
+    measure.py run --url URL --ref HDRL_MEASURE_REF --config 'measure bundle=... step_s=1 test_clock=1 functions=4' --work DIR [--mode nginx --spread]
 
 The gateway must run the same measure config with test_clock=1, so each request's clock comes
 from its x-hdrl-test-start / x-hdrl-test-end / x-hdrl-test-cold headers and the run is
@@ -50,17 +50,30 @@ def traffic():
     return [(f, T0 + t, T0 + t + DURATION, 0) for f, t in ev]
 
 
-def send(url, events):
+def send(url, events, mode="envoy", spread=False):
+    """Send the events in order; Envoy answers in headers, nginx in a JSON body. With spread,
+    each request opens its own connection, so a server with several workers spreads them."""
     u = urllib.parse.urlparse(url)
-    conn = http.client.HTTPConnection(u.hostname, u.port, timeout=10)
+    conn = None
     out = []
     for f, start, end, cold in events:
+        if conn is None:
+            conn = http.client.HTTPConnection(u.hostname, u.port, timeout=10)
         headers = {"x-hdrl-test-start": repr(start), "x-hdrl-test-end": repr(end), "x-hdrl-test-cold": str(cold)}
         if f is not None:
             headers["x-hdrl-function"] = f
+        if spread:
+            headers["connection"] = "close"
         conn.request("GET", u.path or "/", headers=headers)
         r = conn.getresponse()
-        r.read()
+        body = r.read()
+        if spread:
+            conn.close()
+            conn = None
+        if mode == "nginx":
+            j = json.loads(body)
+            out.append({k: j.get(k) for k in FIELDS} | {"worker": j.get("worker")})
+            continue
         h = {k.lower(): v for k, v in r.getheaders()}
         out.append({
             "provider": h.get("x-hdrl-provider"),
@@ -72,7 +85,8 @@ def send(url, events):
             "layers": int(h.get("x-hdrl-layers", "-1")),
             "status": h.get("x-hdrl-status"),
         })
-    conn.close()
+    if conn is not None:
+        conn.close()
     return out
 
 
@@ -94,7 +108,7 @@ def check(name, cond, detail=""):
 
 def run(args):
     events = traffic()
-    got = send(args.url, events)
+    got = send(args.url, events, args.mode, args.spread)
     want = reference(args.ref, args.config, events, args.work)
     mismatches = [(i, g, w) for i, (g, w) in enumerate(zip(got, want)) if any(g[k] != w[k] for k in FIELDS)]
     detail = ""
@@ -134,7 +148,11 @@ def run(args):
           by["late-1"][0][1]["status"] == "ok" and by["late-2"][0][1]["status"] == "untracked"
           and by["late-2"][0][1]["provider"] == "aws" and by["late-2"][0][1]["forecast"] is None,
           f"late-1 {by['late-1'][0][1]['status']}, late-2 {by['late-2'][0][1]['status']}")
-    missing = send(args.url, [(None, T0 + 39, T0 + 39.01, 0)])[0]
+    if args.spread:
+        workers = {g["worker"] for g in got}
+        check(f"measure: the requests were served by {len(workers)} workers sharing one table (rates and decisions above still whole)",
+              len(workers) >= 2, str(sorted(workers)))
+    missing = send(args.url, [(None, T0 + 39, T0 + 39.01, 0)], args.mode)[0]
     check("measure: a request without the function header is missing:x-hdrl-function", missing["status"] == "missing:x-hdrl-function", missing["status"])
     with open(f"{args.work}/measure-summary.json", "w") as fh:
         json.dump({"events": len(events), "burst": {"before": conc(before), "during": conc(during), "after": conc(after)}}, fh)
@@ -148,6 +166,10 @@ def main():
     r.add_argument("--ref", required=True)
     r.add_argument("--config", required=True)
     r.add_argument("--work", required=True)
+    r.add_argument("--mode", choices=("envoy", "nginx"), default="envoy",
+                   help="envoy: the decision in x-hdrl-* response headers; nginx: a JSON body")
+    r.add_argument("--spread", action="store_true",
+                   help="a new connection per request, so several workers share the traffic")
     args = ap.parse_args()
     run(args)
 

@@ -38,6 +38,8 @@ mod decide;
 
 mod tracker;
 
+mod table;
+
 pub use decide::{hdrl_decide, hdrl_model_forecast, hdrl_state_observe};
 pub use decision::{
     HDRL_MEMORY_TIERS, HDRL_PROVIDER_COUNT, HDRL_REGION_SLOTS, HDRL_TACTICAL_ACTIONS, HDRL_WINDOW_STEPS, hdrl_decision,
@@ -51,6 +53,10 @@ pub use model::{
 pub use observation::hdrl_observation;
 pub use state::{hdrl_state, hdrl_state_free, hdrl_state_new, hdrl_state_reset, hdrl_state_steps};
 pub use status::{HDRL_MESSAGE_MAX, hdrl_status};
+pub use table::{
+    HDRL_TABLE_ALIGN, HDRL_TABLE_MAX_FUNCTIONS, HDRL_TABLE_MAX_ID, hdrl_table_answer, hdrl_table_bytes, hdrl_table_end,
+    hdrl_table_functions, hdrl_table_init, hdrl_table_start,
+};
 pub use tracker::{
     HDRL_LAYER_OPERATIONAL, HDRL_LAYER_STRATEGIC, HDRL_LAYER_TACTICAL, HDRL_TRACKER_BYTES, hdrl_app, hdrl_carbon,
     hdrl_tracker, hdrl_tracker_decision, hdrl_tracker_end, hdrl_tracker_free, hdrl_tracker_new,

@@ -45,6 +45,9 @@ pub enum hdrl_status {
     Internal = 7,
     /// A tracker has no decision yet: call `hdrl_tracker_refresh` first.
     NoDecision = 8,
+    /// A table already tracks as many functions as it was made for: this one is not tracked
+    /// (answer it with a default decision).
+    TableFull = 9,
     /// The bytes are not an hdrl weight bundle (wrong magic bytes).
     BadMagic = 100,
     /// The bundle was written in a format version this library cannot read.
@@ -90,7 +93,7 @@ pub enum hdrl_status {
 }
 
 /// Every status, in numeric order (private: cbindgen would export an associated const).
-const ALL_STATUSES: [hdrl_status; 28] = {
+const ALL_STATUSES: [hdrl_status; 29] = {
     use hdrl_status::*;
     [
         Ok,
@@ -102,6 +105,7 @@ const ALL_STATUSES: [hdrl_status; 28] = {
         Panic,
         Internal,
         NoDecision,
+        TableFull,
         BadMagic,
         UnsupportedVersion,
         Truncated,
@@ -142,6 +146,7 @@ impl hdrl_status {
             Self::Panic => c"hdrl panicked (a bug in hdrl; please report it)",
             Self::Internal => c"hdrl hit an error it has no status for (a bug in hdrl)",
             Self::NoDecision => c"the tracker has no decision yet (refresh it first)",
+            Self::TableFull => c"the table tracks as many functions as it holds: this one is untracked",
             Self::BadMagic => c"not an hdrl weight bundle (bad magic bytes)",
             Self::UnsupportedVersion => c"the bundle's format version is not supported",
             Self::Truncated => c"the bundle is truncated",
@@ -264,7 +269,8 @@ mod tests {
         assert_eq!(hdrl_status::BadMagic as u32, 100);
         assert_eq!(hdrl_status::NonFiniteInput as u32, 200);
         assert_eq!(hdrl_status::NoDecision as u32, 8);
-        assert_eq!(hdrl_status::from_u32(9), None);
+        assert_eq!(hdrl_status::TableFull as u32, 9);
+        assert_eq!(hdrl_status::from_u32(10), None);
         assert_eq!(hdrl_status::from_u32(99), None);
     }
 

@@ -2,7 +2,7 @@
 //! A gateway records every request's start and end, refreshes on a timer, and reads the
 //! cached decision on the request path.
 
-use hdrl_infer::{AppContext, CarbonObs, Outcome, Tracker};
+use hdrl_infer::{AppContext, CarbonObs, Outcome, Refreshed, Tracker};
 
 use crate::decision::hdrl_decision;
 use crate::error::Error;
@@ -51,6 +51,14 @@ pub const HDRL_LAYER_STRATEGIC: u32 = 1;
 pub const HDRL_LAYER_TACTICAL: u32 = 2;
 /// The LSTM forecast the next step (a step closed).
 pub const HDRL_LAYER_OPERATIONAL: u32 = 4;
+
+/// The `HDRL_LAYER_*` bits of the layers a refresh ran.
+pub(crate) fn layer_bits(r: Refreshed) -> u32 {
+    let bit = |ran: bool, layer: u32| if ran { layer } else { 0 };
+    bit(r.strategic, HDRL_LAYER_STRATEGIC)
+        | bit(r.tactical, HDRL_LAYER_TACTICAL)
+        | bit(r.operational, HDRL_LAYER_OPERATIONAL)
+}
 
 /// One function's telemetry, its LSTM window and its current decision.
 ///
@@ -204,11 +212,7 @@ pub unsafe extern "C" fn hdrl_tracker_refresh(
         let c = CarbonObs { now: carbon.now_g_per_kwh, past_day: carbon.past_day_g_per_kwh };
         let r = model.refresh(tracker, now_s, &c)?;
         if !layers_out.is_null() {
-            let bit = |ran: bool, layer: u32| if ran { layer } else { 0 };
-            let bits = bit(r.strategic, HDRL_LAYER_STRATEGIC)
-                | bit(r.tactical, HDRL_LAYER_TACTICAL)
-                | bit(r.operational, HDRL_LAYER_OPERATIONAL);
-            out!(layers_out).write(bits);
+            out!(layers_out).write(layer_bits(r));
         }
         Ok(())
     }

@@ -55,7 +55,7 @@ static void test_status_messages(void) {
       CHECK(st == HDRL_STATUS_INVALID_PARAMETER);
     }
   }
-  CHECK(known == 28);
+  CHECK(known == 29);
   CHECK_STATUS(hdrl_status_message(HDRL_STATUS_OK, buf, sizeof buf, &written), HDRL_STATUS_OK);
   CHECK(strcmp(buf, "success") == 0 && written == 7);
 
@@ -439,6 +439,35 @@ static void test_tracker(const hdrl_model *model) {
   hdrl_tracker_free(NULL);
 }
 
+/* A table of trackers in caller memory: functions until it is full, start/end, bad use. */
+static void test_table(const hdrl_model *model) {
+  hdrl_app app = {.mean_duration_ms = 100, .memory_need_mb = 256, .sla_ms = 1000, .cpu_share = 0.5};
+  size_t len = hdrl_table_bytes(2), n = 99;
+  CHECK(len > 2 * HDRL_TRACKER_BYTES && hdrl_table_bytes(0) == 0);
+  void *mem = aligned_alloc(HDRL_TABLE_ALIGN, (len + HDRL_TABLE_ALIGN - 1) / HDRL_TABLE_ALIGN * HDRL_TABLE_ALIGN);
+  CHECK(mem != NULL);
+  CHECK_STATUS(hdrl_table_init(mem, len - 1, 2, &app, 15), HDRL_STATUS_INVALID_PARAMETER);
+  CHECK_STATUS(hdrl_table_init(NULL, len, 2, &app, 15), HDRL_STATUS_NULL_POINTER);
+  CHECK_STATUS(hdrl_table_init(mem, len, 2, &app, 15), HDRL_STATUS_OK);
+  hdrl_table_answer a;
+  const double t = 86400.0 * 20000;
+  CHECK_STATUS(hdrl_table_start(model, mem, len, (const uint8_t *)"f1", 2, t, NULL, &a), HDRL_STATUS_OK);
+  CHECK(a.layers == (HDRL_LAYER_STRATEGIC | HDRL_LAYER_TACTICAL | HDRL_LAYER_OPERATIONAL));
+  uint32_t f1 = a.entry;
+  CHECK_STATUS(hdrl_table_end(mem, len, f1, t + 0.1, 100, true, 1e-6f), HDRL_STATUS_OK);
+  CHECK_STATUS(hdrl_table_start(model, mem, len, (const uint8_t *)"f1", 2, t + 1, NULL, &a), HDRL_STATUS_OK);
+  CHECK(a.layers == 0 && a.entry == f1); /* same step: the cached decision */
+  CHECK_STATUS(hdrl_table_start(model, mem, len, (const uint8_t *)"f2", 2, t + 2, NULL, &a), HDRL_STATUS_OK);
+  CHECK(a.entry != f1);
+  CHECK_STATUS(hdrl_table_start(model, mem, len, (const uint8_t *)"f3", 2, t + 3, NULL, &a), HDRL_STATUS_TABLE_FULL);
+  CHECK_STATUS(hdrl_table_functions(mem, len, &n), HDRL_STATUS_OK);
+  CHECK(n == 2);
+  CHECK_STATUS(hdrl_table_start(model, mem, len, (const uint8_t *)"f1", 0, t, NULL, &a), HDRL_STATUS_INVALID_PARAMETER);
+  CHECK_STATUS(hdrl_table_end(mem, len, 7, t, 1, false, 0), HDRL_STATUS_INVALID_PARAMETER);
+  CHECK_STATUS(hdrl_table_end(mem, len, f1, NAN, 1, false, 0), HDRL_STATUS_BAD_EVENT);
+  free(mem);
+}
+
 static void test_both_precisions(const char *dir) {
   hdrl_model *f32 = NULL, *i8 = NULL;
   CHECK_STATUS(hdrl_model_load_file(fixture(dir, "model-f32.hdrl"), &f32), HDRL_STATUS_OK);
@@ -446,9 +475,11 @@ static void test_both_precisions(const char *dir) {
   test_state(f32);
   test_decide(f32);
   test_tracker(f32);
+  test_table(f32);
   test_state(i8);
   test_decide(i8);
   test_tracker(i8);
+  test_table(i8);
   hdrl_model_free(f32);
   hdrl_model_free(i8);
 }

@@ -4,6 +4,11 @@
 //! the three placement policies in f32 and int8, the weight-file format, and the hierarchy
 //! that turns a raw observation of a serverless function into a placement decision.
 //!
+//! [`Telemetry`] turns what a gateway sees of one function's requests (start, end, latency,
+//! cold start, cost, the clock) into exactly that raw observation, with the trainer's feature
+//! definitions; [`Tracker`] and [`Hierarchy::refresh`] decide at each layer's cadence and
+//! cache the decision for the request path.
+//!
 //! `#![no_std]`, no allocator, no panics on any input: NaN or ∞ in gives an error out, never
 //! a NaN decision. Builds for `thumbv7em-none-eabihf`. The `std` feature adds run-time CPU
 //! detection for the SIMD kernels, boxed loading and [`AnyHierarchy`]; the `fixtures` feature

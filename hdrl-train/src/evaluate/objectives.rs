@@ -45,7 +45,7 @@ pub fn worth(sc: &Scenario, hours: (usize, usize)) -> ObjectiveWorth {
             let (mut lo, mut hi) = ([f64::INFINITY; 3], [f64::NEG_INFINITY; 3]);
             for pl in &feasible {
                 let flags = &tab.cold.stay[f][pl.provider as usize][a as usize..b as usize];
-                let r = sim.reward(&hour_totals(sim, f, a as usize, *pl, inv, flags, prof));
+                let r = sim.reward(&hour_totals(sim, f, a as usize, *pl, inv, flags, prof, None));
                 let w = [(W_COST * r.cost) as f64, (W_PERF * r.perf) as f64, (W_CARBON * r.carbon) as f64];
                 for k in 0..3 {
                     lo[k] = lo[k].min(w[k]);

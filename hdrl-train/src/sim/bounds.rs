@@ -55,7 +55,7 @@ pub fn samples(
             let inv = hourly.get(f, h);
             for pl in &feasible {
                 let flags = &cold.stay[f][pl.provider as usize][a as usize..b as usize];
-                let t = hour_totals(sim, f, a as usize, *pl, inv, flags, prof);
+                let t = hour_totals(sim, f, a as usize, *pl, inv, flags, prof, None);
                 let n = t.n as f64;
                 cost.push(t.cost_usd / n);
                 latency.push(t.latency_ms / n);

@@ -11,7 +11,7 @@
 use hdrl_infer::Provider;
 use hdrl_infer::features::{CarbonObs, DayFacts, StrategicObs, TacticalObs};
 use hdrl_infer::placement::smallest_tier_fitting;
-use hdrl_infer::telemetry::derived_load;
+use hdrl_infer::telemetry::{LatencyHistogram, derived_load};
 
 use crate::data::trace::{Invocation, Trace};
 use crate::data::workload::{DAY_S, HOUR_S, Hourly, Profile};
@@ -31,6 +31,18 @@ pub struct HourStats {
     pub cold: [u16; 3],
     /// The same when the hour starts with an empty pool (a move).
     pub cold_moved: [u16; 3],
+}
+
+/// What a gateway's telemetry would measure of one function-hour on one placement (the pool
+/// warm from the hour before): the same estimators as `hdrl_infer::Telemetry`'s.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct HourObs {
+    /// 95th-percentile end-to-end latency, ms (`LatencyHistogram`'s estimate).
+    pub p95_ms: f32,
+    /// Mean number in flight: end-to-end latencies summed over the hour / 3600 s.
+    pub conc: f32,
+    /// Mean billed cost per invocation × 10⁶, USD.
+    pub cost_per_m: f32,
 }
 
 /// Daily statistics of one app under one provider (default region and tier).
@@ -68,6 +80,8 @@ pub struct Tables {
     /// The same when the placement changed at the start of the hour: the new pool starts
     /// empty, so every instance the hour needs starts cold ([`ColdFlags::moved`]).
     pub reward_moved: Vec<f32>,
+    /// `[f][h][placement]` what the hour's telemetry shows (zeros for empty hours).
+    pub hour_obs: Vec<HourObs>,
     /// Per function and provider, the region and tier with the best training-hours reward.
     pub tactical_best: Vec<[Placement; 3]>,
     /// `[function][day][provider]` statistics, on the function's `tactical_best` placement.
@@ -76,13 +90,6 @@ pub struct Tables {
     pub app_funcs: Vec<Vec<usize>>,
     /// Cold-start flags of every invocation: [`cold_flags`].
     pub cold: ColdFlags,
-}
-
-fn pct(sorted: &[f32], q: f64) -> f32 {
-    if sorted.is_empty() {
-        return 0.0;
-    }
-    sorted[((sorted.len() - 1) as f64 * q).round() as usize]
 }
 
 impl Tables {
@@ -99,7 +106,7 @@ impl Tables {
     ) -> Self {
         let hours = hourly.hours;
         let days = hours.div_ceil(24);
-        let (hour, reward, reward_moved) = hour_tables(sim, &profiles, hourly, &cold);
+        let (hour, reward, reward_moved, hour_obs) = hour_tables(sim, &profiles, hourly, &cold);
         let tactical_best = tactical_best(&profiles, &hour, &reward, hours, train_hours);
         let mut app_funcs = vec![Vec::new(); t.apps.len()];
         for (f, p) in profiles.iter().enumerate() {
@@ -108,7 +115,7 @@ impl Tables {
         let day = (0..profiles.len())
             .map(|f| day_stats(sim, &profiles, hourly, &cold.stay, &tactical_best, f, days))
             .collect();
-        Self { profiles, hours, days, hour, reward, reward_moved, tactical_best, day, app_funcs, cold }
+        Self { profiles, hours, days, hour, reward, reward_moved, hour_obs, tactical_best, day, app_funcs, cold }
     }
 
     /// Reward of placement index `k` ([`Placement::index_for`] the function's home) for
@@ -125,28 +132,27 @@ impl Tables {
         if Placement::from_index(k, home) == prev { self.reward[i] } else { self.reward_moved[i] }
     }
 
-    /// The tactical observation of function `f` after running hour `h` on `pl`
-    /// (what a gateway's hourly telemetry would show).
-    pub fn tactical_obs(&self, sim: &Sim, f: usize, h: usize, pl: Placement) -> TacticalObs {
+    /// The tactical observation of function `f` after running hour `h` on `pl`: what a
+    /// gateway's telemetry shows of that hour (`hdrl_infer::Telemetry::tactical`, with the same
+    /// estimators: p95 from its latency histogram, mean in-flight from end-to-end latencies,
+    /// mean billed cost, memory and CPU from [`derived_load`]).
+    pub fn tactical_obs(&self, f: usize, h: usize, pl: Placement) -> TacticalObs {
         let prof = &self.profiles[f];
         let hs = self.hour.get(f).and_then(|v| v.get(h)).copied().unwrap_or_default();
         if hs.n == 0 {
             return self.placed(f, pl);
         }
         let n = hs.n as f64;
-        let mean_d = hs.sum_d as f64 / n;
-        let exec = sim.exec_s(prof, pl, mean_d);
+        let o = self.hour_obs[(f * self.hours + h) * PLACEMENTS + pl.index_for(prof.home_region)];
         let cold_frac = hs.cold[pl.provider as usize] as f64 / n;
-        let latency = sim.rtt_ms(prof, pl) + exec * 1000.0 + cold_frac * sim.cold_mean_ms(pl);
-        let conc = n * exec / HOUR_S;
-        let (memory, cpu) = derived_load(conc, true, prof.memory_need_mb as f64, prof.cpu_frac as f64);
+        let (memory, cpu) = derived_load(o.conc as f64, true, prof.memory_need_mb as f64, prof.cpu_frac as f64);
         TacticalObs {
-            latency_ms: latency as f32,
-            cost_usd_per_m: (sim.cost_usd(pl, exec) * 1e6) as f32,
+            latency_ms: o.p95_ms,
+            cost_usd_per_m: o.cost_per_m,
             request_rate: (n / HOUR_S) as f32,
             memory_used_mb: memory as f32,
             cpu_util: cpu as f32,
-            queue_depth: conc as f32,
+            queue_depth: o.conc,
             cold_start_prob: cold_frac as f32,
             ..self.placed(f, pl)
         }
@@ -251,6 +257,9 @@ pub fn cold_flags(sim: &Sim, profiles: &[Profile], hourly: &Hourly) -> ColdFlags
 /// Totals of some invocations of function `f` (one function-hour, say), the first of them its
 /// `first`-th, on a placement, cold where `cold` says. A cold invocation pays the placement's
 /// cold-start latency at the invocation's common random quantile, as in the exact simulation.
+/// When `latency` is given, every invocation's end-to-end latency is also counted into it (the
+/// telemetry's p95 estimator).
+#[allow(clippy::too_many_arguments)]
 pub fn hour_totals(
     sim: &Sim,
     f: usize,
@@ -259,27 +268,34 @@ pub fn hour_totals(
     inv: &[Invocation],
     cold: &[bool],
     prof: &Profile,
+    mut latency: Option<&mut LatencyHistogram>,
 ) -> Totals {
     let mut tot = Totals::default();
     for (j, (i, &c)) in inv.iter().zip(cold).enumerate() {
         let cold_ms = if c { sim.cold_ms(pl, cold_quantile(f, first + j)) } else { 0.0 };
-        tot.add(&sim.invocation(prof, pl, i.duration as f64, cold_ms, i.start));
+        let o = sim.invocation(prof, pl, i.duration as f64, cold_ms, i.start);
+        if let Some(h) = latency.as_deref_mut() {
+            h.record(o.latency_ms);
+        }
+        tot.add(&o);
     }
     tot
 }
 
 /// Per function and hour: the statistics, and the reward of every placement staying (the
 /// pool warm from the hour before) and moved (an empty pool).
+#[allow(clippy::type_complexity)]
 fn hour_tables(
     sim: &Sim,
     profiles: &[Profile],
     hourly: &Hourly,
     cold: &ColdFlags,
-) -> (Vec<Vec<HourStats>>, Vec<f32>, Vec<f32>) {
+) -> (Vec<Vec<HourStats>>, Vec<f32>, Vec<f32>, Vec<HourObs>) {
     let (nf, hours) = (profiles.len(), hourly.hours);
     let mut hour = vec![vec![HourStats::default(); hours]; nf];
     let mut reward = vec![0.0f32; nf * hours * PLACEMENTS];
     let mut reward_moved = vec![0.0f32; nf * hours * PLACEMENTS];
+    let mut hour_obs = vec![HourObs::default(); nf * hours * PLACEMENTS];
     for (f, prof) in profiles.iter().enumerate() {
         let placements: Vec<Placement> = Placement::all_for(prof.home_region).collect();
         for (h, &(a, b)) in hourly.idx[f].iter().enumerate().take(hours) {
@@ -298,13 +314,21 @@ fn hour_tables(
             let base = (f * hours + h) * PLACEMENTS;
             for (k, pl) in placements.iter().enumerate() {
                 let (p, r) = (pl.provider as usize, a as usize..b as usize);
-                let at = |flags: &[bool]| sim.reward(&hour_totals(sim, f, a as usize, *pl, inv, flags, prof)).total;
-                reward[base + k] = at(&cold.stay[f][p][r.clone()]);
-                reward_moved[base + k] = at(&cold.moved[f][p][r]);
+                let mut latency = LatencyHistogram::new();
+                let stay =
+                    hour_totals(sim, f, a as usize, *pl, inv, &cold.stay[f][p][r.clone()], prof, Some(&mut latency));
+                reward[base + k] = sim.reward(&stay).total;
+                hour_obs[base + k] = HourObs {
+                    p95_ms: latency.quantile(0.95) as f32,
+                    conc: (stay.latency_ms / 1000.0 / HOUR_S) as f32,
+                    cost_per_m: (stay.cost_usd / stay.n.max(1) as f64 * 1e6) as f32,
+                };
+                let moved = hour_totals(sim, f, a as usize, *pl, inv, &cold.moved[f][p][r], prof, None);
+                reward_moved[base + k] = sim.reward(&moved).total;
             }
         }
     }
-    (hour, reward, reward_moved)
+    (hour, reward, reward_moved, hour_obs)
 }
 
 /// What a competent tactical layer would run each function on, per provider: the region and
@@ -357,7 +381,7 @@ fn day_stats(
         for (d, slot) in out.iter_mut().enumerate() {
             let (t0, t1) = (d as f64 * DAY_S, (d + 1) as f64 * DAY_S);
             let mut tot = Totals::default();
-            let mut lat = Vec::new();
+            let mut lat = LatencyHistogram::new();
             let mut per_min = vec![0u32; 1440];
             let inv = &hourly.by_func[f];
             let first = inv.partition_point(|i| i.start < t0);
@@ -365,13 +389,13 @@ fn day_stats(
                 let cold_ms = if cold[f][p][k] { sim.cold_ms(pl, cold_quantile(f, k)) } else { 0.0 };
                 let o = sim.invocation(prof, pl, i.duration as f64, cold_ms, i.start);
                 tot.add(&o);
-                lat.push(o.latency_ms as f32);
+                lat.record(o.latency_ms);
                 per_min[(((i.start - t0) / 60.0) as usize).min(1439)] += 1;
             }
-            lat.sort_by(f32::total_cmp);
             slot[p] = DayStats {
                 totals: tot,
-                latency_pct: [pct(&lat, 0.5), pct(&lat, 0.95), pct(&lat, 0.99)],
+                // The telemetry's estimator (a gateway keeps a histogram, not the latencies).
+                latency_pct: [0.5, 0.95, 0.99].map(|q| lat.quantile(q) as f32),
                 peak_per_min: per_min.iter().copied().max().unwrap_or(0) as f32,
             };
         }
@@ -426,7 +450,7 @@ mod tests {
             let idx = k.index_for(prof.home_region);
             assert!(tab.reward_at(f, h, idx) < -8.0);
         }
-        let obs = tab.tactical_obs(&sim, f, h, default_placement(&prof, Provider::Gcp));
+        let obs = tab.tactical_obs(f, h, default_placement(&prof, Provider::Gcp));
         assert!((obs.request_rate - inv.len() as f32 / 3600.0).abs() < 1e-6);
         let s = tab.strategic_obs(f, 5, Provider::Aws);
         assert!(s.daily_invocations > 0.0 && s.latency_p99_ms >= s.latency_p50_ms);

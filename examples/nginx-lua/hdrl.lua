@@ -201,19 +201,23 @@ function M.decide(h)
   local st = lib.hdrl_decide(model, state, obs, decision)
   if st ~= 0 then return default_decision(decide_status(st, source)), fn end
   lib.hdrl_state_steps(state, steps_out)
-  local f = decision.forecast
-  -- C's printf, not string.format: LuaJIT's %g rounds ties differently from glibc's.
-  local n = ffi.C.snprintf(fmtbuf, 128, "%.9g %.9g %.9g %s", f.request_rate, f.memory_used_mb,
-                           f.cpu_util, f.source == 0 and "model" or "warming_up")
   return {
     provider = ffi.string(decision.provider_name),
     region = ffi.string(decision.region_name),
     memory_mb = tonumber(decision.memory_mb),
     concurrency = tonumber(decision.concurrency),
     steps = tonumber(steps_out[0]),
-    forecast = ffi.string(fmtbuf, n),
+    forecast = M.forecast_string(decision.forecast),
     status = ok_status,
   }, fn
+end
+
+-- A forecast as the gateways report it: "<rps> <memory MB> <cpu> <model|warming_up>". C's
+-- printf, not string.format: LuaJIT's %g rounds ties differently from glibc's.
+function M.forecast_string(f)
+  local n = ffi.C.snprintf(fmtbuf, 128, "%.9g %.9g %.9g %s", f.request_rate, f.memory_used_mb,
+                           f.cpu_util, f.source == 0 and "model" or "warming_up")
+  return ffi.string(fmtbuf, n)
 end
 
 local function json_string(s)

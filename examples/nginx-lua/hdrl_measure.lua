@@ -121,12 +121,10 @@ function M.handle()
   else
     ngx.ctx.hdrl_entry, ngx.ctx.hdrl_start = answer.entry, now
   end
-  local d, f = answer.decision, answer.decision.forecast
-  local n = ffi.C.snprintf(fmtbuf, 128, "%.9g %.9g %.9g %s", f.request_rate, f.memory_used_mb,
-                           f.cpu_util, f.source == 0 and "model" or "warming_up")
+  local d = answer.decision
   say({ fn = fn, provider = ffi.string(d.provider_name), region = ffi.string(d.region_name),
         memory_mb = tonumber(d.memory_mb), concurrency = tonumber(d.concurrency),
-        forecast = ffi.string(fmtbuf, n), observed_rps = g(answer.observed_rps),
+        forecast = hdrl.forecast_string(d.forecast), observed_rps = g(answer.observed_rps),
         layers = tonumber(answer.layers), status = "ok" })
 end
 

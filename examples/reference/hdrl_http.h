@@ -352,6 +352,21 @@ static inline void hdrl_http_default(hdrl_http_decision* d) {
   d->forecast[0] = '\0';
 }
 
+/* A library decision as the gateways report it, with `steps` in the window and `status`. */
+static inline void hdrl_http_fill(hdrl_http_decision* d, const hdrl_decision* dec, unsigned steps,
+                                  const char* status) {
+  d->provider = dec->provider_name;
+  d->region = dec->region_name;
+  d->memory_mb = dec->memory_mb;
+  d->concurrency = dec->concurrency;
+  d->decided = 1;
+  d->steps = steps;
+  snprintf(d->forecast, sizeof d->forecast, "%.9g %.9g %.9g %s", (double)dec->forecast.request_rate,
+           (double)dec->forecast.memory_used_mb, (double)dec->forecast.cpu_util,
+           dec->forecast.source == HDRL_FORECAST_SOURCE_MODEL ? "model" : "warming_up");
+  snprintf(d->status, sizeof d->status, "%s", status);
+}
+
 /* Calls hdrl_decide and fills *d: the library's decision with status "ok" (or the given
  * ok_status), or the default decision with the library's status. */
 static inline void hdrl_http_decide(const hdrl_model* model, hdrl_state* state, const hdrl_http_request* r,
@@ -365,16 +380,7 @@ static inline void hdrl_http_decide(const hdrl_model* model, hdrl_state* state, 
   }
   size_t steps = 0;
   (void)hdrl_state_steps(state, &steps);
-  d->provider = out.provider_name;
-  d->region = out.region_name;
-  d->memory_mb = out.memory_mb;
-  d->concurrency = out.concurrency;
-  d->decided = 1;
-  d->steps = (unsigned)steps;
-  snprintf(d->forecast, sizeof d->forecast, "%.9g %.9g %.9g %s", (double)out.forecast.request_rate,
-           (double)out.forecast.memory_used_mb, (double)out.forecast.cpu_util,
-           out.forecast.source == HDRL_FORECAST_SOURCE_MODEL ? "model" : "warming_up");
-  snprintf(d->status, sizeof d->status, "%s", ok_status);
+  hdrl_http_fill(d, &out, (unsigned)steps, ok_status);
 }
 
 #endif /* HDRL_HTTP_H */

@@ -222,17 +222,7 @@ static inline void hdrl_measure_start(const hdrl_model* model, hdrl_measure_tabl
     hdrl_measure_untracked(out, hdrl_http_status_name(st, num));
     return;
   }
-  const hdrl_decision* dec = &a.decision;
-  out->d.provider = dec->provider_name;
-  out->d.region = dec->region_name;
-  out->d.memory_mb = dec->memory_mb;
-  out->d.concurrency = dec->concurrency;
-  out->d.decided = 1;
-  out->d.steps = 0;
-  snprintf(out->d.forecast, sizeof out->d.forecast, "%.9g %.9g %.9g %s", (double)dec->forecast.request_rate,
-           (double)dec->forecast.memory_used_mb, (double)dec->forecast.cpu_util,
-           dec->forecast.source == HDRL_FORECAST_SOURCE_MODEL ? "model" : "warming_up");
-  snprintf(out->d.status, sizeof out->d.status, "ok");
+  hdrl_http_fill(&out->d, &a.decision, 0, "ok");
   out->observed_rps = a.observed_rps;
   out->layers = a.layers;
   out->entry = a.entry;

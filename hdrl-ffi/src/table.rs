@@ -13,7 +13,7 @@ use std::hint::spin_loop;
 use std::mem::{MaybeUninit, align_of, size_of};
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 
-use hdrl_infer::{AppContext, CarbonObs, Outcome, Tracker};
+use hdrl_infer::{AppContext, Outcome, Tracker};
 
 use crate::decision::hdrl_decision;
 use crate::error::Error;
@@ -21,7 +21,7 @@ use crate::handle::{handle, input, out};
 use crate::model::hdrl_model;
 use crate::panic::ffi_boundary;
 use crate::status::hdrl_status;
-use crate::tracker::{hdrl_app, hdrl_carbon, layer_bits};
+use crate::tracker::{carbon_or_unknown, hdrl_app, hdrl_carbon, layer_bits};
 
 /// Longest function id a table keeps, bytes.
 pub const HDRL_TABLE_MAX_ID: usize = 128;
@@ -349,8 +349,8 @@ pub unsafe extern "C" fn hdrl_table_start(
         }
         // SAFETY: non-NULL and valid for id_len bytes per the contract.
         let id = unsafe { std::slice::from_raw_parts(id, id_len) };
-        let carbon = if carbon.is_null() { hdrl_carbon::default() } else { *input!(carbon) };
-        let c = CarbonObs { now: carbon.now_g_per_kwh, past_day: carbon.past_day_g_per_kwh };
+        // SAFETY: the contract of this function.
+        let c = unsafe { carbon_or_unknown(carbon) }?;
         let out = out!(out);
         let entry = t.entry_for(id).ok_or(Error::Unrecorded(hdrl_status::TableFull))?;
         let answer = t.with_entry(entry, |tr, rate| -> Result<hdrl_table_answer, Error> {

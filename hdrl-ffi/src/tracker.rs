@@ -45,6 +45,19 @@ pub struct hdrl_carbon {
     pub past_day_g_per_kwh: [[f32; 4]; 3],
 }
 
+/// The carbon a call was given: NULL means unknown (every region 0 gCO2e/kWh).
+///
+/// # Safety
+/// `p` is NULL or points to a live `hdrl_carbon`.
+pub(crate) unsafe fn carbon_or_unknown(p: *const hdrl_carbon) -> Result<CarbonObs, Error> {
+    if p.is_null() {
+        return Ok(CarbonObs::default());
+    }
+    // SAFETY: non-NULL and live per this function's contract.
+    let c = unsafe { crate::handle::input_ref(p, "carbon") }?;
+    Ok(CarbonObs { now: c.now_g_per_kwh, past_day: c.past_day_g_per_kwh })
+}
+
 /// Which layers an `hdrl_tracker_refresh` ran (bit flags).
 pub const HDRL_LAYER_STRATEGIC: u32 = 1;
 /// The PPO chose region and memory tier (a new hour, or a new provider).
@@ -208,8 +221,8 @@ pub unsafe extern "C" fn hdrl_tracker_refresh(
     ffi_boundary! {
         let model = handle!(model);
         let tracker = handle_mut!(tracker);
-        let carbon = if carbon.is_null() { hdrl_carbon::default() } else { *input!(carbon) };
-        let c = CarbonObs { now: carbon.now_g_per_kwh, past_day: carbon.past_day_g_per_kwh };
+        // SAFETY: the contract of this function.
+        let c = unsafe { carbon_or_unknown(carbon) }?;
         let r = model.refresh(tracker, now_s, &c)?;
         if !layers_out.is_null() {
             out!(layers_out).write(layer_bits(r));
@@ -256,9 +269,9 @@ pub unsafe extern "C" fn hdrl_tracker_observation(
 ) -> hdrl_status {
     ffi_boundary! {
         let tracker = handle_mut!(tracker);
-        let carbon = if carbon.is_null() { hdrl_carbon::default() } else { *input!(carbon) };
+        // SAFETY: the contract of this function.
+        let c = unsafe { carbon_or_unknown(carbon) }?;
         let out = out!(out);
-        let c = CarbonObs { now: carbon.now_g_per_kwh, past_day: carbon.past_day_g_per_kwh };
         let obs = tracker.observation(now_s, &c)?;
         out.write(hdrl_observation::from(&obs));
         Ok(())

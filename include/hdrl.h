@@ -121,9 +121,27 @@
 #define HDRL_MAX_BUNDLE_BYTES (64 << 20)
 
 /**
+ * `hdrl_model_carries` bit: the bundle carries the providers' price table (requests can be
+ * priced with `HDRL_COST_FROM_BUNDLE`).
+ */
+#define HDRL_BUNDLE_PRICES 1
+
+/**
+ * `hdrl_model_carries` bit: the bundle carries the regions' typical-day carbon intensity (a
+ * NULL `hdrl_carbon` reads it).
+ */
+#define HDRL_BUNDLE_CARBON_PROFILE 2
+
+/**
  * Bytes of one tracker on the heap (x86-64): 100 000 functions take about 169 MB.
  */
 #define HDRL_TRACKER_BYTES 1688
+
+/**
+ * Pass as a request's cost to have the model price it: the bundle's price table at the
+ * function's current placement, billing the latency (any negative cost means the same).
+ */
+#define HDRL_COST_FROM_BUNDLE -1.0
 
 /**
  * Which layers an `hdrl_tracker_refresh` ran (bit flags).
@@ -276,6 +294,16 @@ enum hdrl_status
    * A reward bound in the bundle is not a finite positive number.
    */
   HDRL_STATUS_BAD_REWARD_BOUNDS = 114,
+  /**
+   * The bundle's price table holds a negative or non-finite price or a billing increment
+   * that is not positive.
+   */
+  HDRL_STATUS_BAD_PRICE_TABLE = 115,
+  /**
+   * The bundle's carbon profile holds an intensity that is non-finite or outside
+   * 0 … 2 000 gCO2e/kWh.
+   */
+  HDRL_STATUS_BAD_CARBON_PROFILE = 116,
   /**
    * An observation field is NaN or infinite; the detail gives its index, which is the
    * field's position in `hdrl_observation` (0 = `strategic_cost_usd_per_m`).
@@ -915,6 +943,18 @@ void hdrl_model_free(struct hdrl_model *model);
 hdrl_status hdrl_model_quant(const struct hdrl_model *model, hdrl_quant *out);
 
 /**
+ * Tell which defaults the bundle carries: `*out` receives the `HDRL_BUNDLE_*` bits (bundles
+ * of format 5 written by the trainer carry both).
+ *
+ * Errors: `HDRL_STATUS_NULL_POINTER`. Thread safety: any thread, concurrently with any other
+ * call on the same model.
+ *
+ * # Safety
+ * `model` must be NULL or a live model; `out` NULL or valid for a write.
+ */
+hdrl_status hdrl_model_carries(const struct hdrl_model *model, uint32_t *out);
+
+/**
  * Strategic Q-values from a raw observation: one expected reward per provider, the largest
  * being the provider `hdrl_decide` would pick. Reads only the `strategic_*`, `app_*` and
  * `carbon_past_day_g_per_kwh` fields of `obs`.
@@ -1111,27 +1151,49 @@ hdrl_status hdrl_tracker_start(struct hdrl_tracker *tracker, double now_s);
 
 /**
  * A request of this function ended at `now_s`, after `latency_ms` end to end, cold when the
- * platform reported a cold start, costing `cost_usd` (0 when unknown).
+ * platform reported a cold start, costing `cost_usd`: pass `HDRL_COST_FROM_BUNDLE` to have
+ * `model` price it (see `hdrl_tracker_cost`), or the cost if the platform reports it (then
+ * `model` may be NULL).
  *
- * Errors: `HDRL_STATUS_NULL_POINTER`; `HDRL_STATUS_BAD_EVENT` for a bad clock (nothing is
- * recorded) or a NaN, infinite or negative latency or cost (the request still counts as
- * ended; its outcome is not recorded). Thread safety: see `hdrl_tracker`.
+ * Errors: `HDRL_STATUS_NULL_POINTER` (also a NULL `model` with `HDRL_COST_FROM_BUNDLE`);
+ * `HDRL_STATUS_BAD_EVENT` for a bad clock (nothing is recorded) or a NaN, infinite or negative
+ * latency or a NaN or infinite cost (the request still counts as ended; its outcome is not
+ * recorded). Thread safety: see `hdrl_tracker`.
  *
  * # Safety
- * `tracker` NULL or live and unshared during the call.
+ * `model` NULL or live; `tracker` NULL or live and unshared during the call.
  */
-hdrl_status hdrl_tracker_end(struct hdrl_tracker *tracker,
+hdrl_status hdrl_tracker_end(const struct hdrl_model *model,
+                             struct hdrl_tracker *tracker,
                              double now_s,
                              float latency_ms,
                              bool cold,
                              float cost_usd);
 
 /**
+ * What a request of this function that executed `exec_ms` costs at the tracker's current
+ * placement, USD, from the bundle's price table (the trainer's billing: the duration rounded
+ * up to the provider's increment, the tier's memory, the request fee). 0 before the first
+ * decision or when the bundle carries no price table (see `hdrl_model_carries`). A gateway that
+ * only sees end-to-end latency passes it: an upper bound, it includes the network.
+ *
+ * Errors: `HDRL_STATUS_NULL_POINTER`. Thread safety: see `hdrl_tracker`. No allocation.
+ *
+ * # Safety
+ * `model` and `tracker` NULL or live; `out` NULL or valid for a write.
+ */
+hdrl_status hdrl_tracker_cost(const struct hdrl_model *model,
+                              const struct hdrl_tracker *tracker,
+                              float exec_ms,
+                              float *out);
+
+/**
  * Bring the tracker's decision up to `now_s`, running only the layers whose cadence came
  * (see `hdrl_tracker`). Call it on a timer, once per step, or before reading a decision.
  *
- * `carbon` NULL means no carbon information (every region 0 gCO2e/kWh: carbon does not
- * sway the choice). Outputs: `*layers_out` (may be NULL) receives the `HDRL_LAYER_*` bits of
+ * `carbon` NULL means no carbon API: the bundle's typical day for the hour of `now_s` (its
+ * carbon profile), or every region 0 gCO2e/kWh (carbon does not sway the choice) if the bundle
+ * carries none. Outputs: `*layers_out` (may be NULL) receives the `HDRL_LAYER_*` bits of
  * the layers that ran, 0 when the cached decision was already current.
  *
  * Errors: `HDRL_STATUS_NULL_POINTER`, `HDRL_STATUS_BAD_EVENT` (bad clock),
@@ -1163,17 +1225,19 @@ hdrl_status hdrl_tracker_decision(const struct hdrl_tracker *tracker, struct hdr
 
 /**
  * What the tracker measured, as the observation the models read at `now_s` (the last closed
- * days, hour and step; `carbon` NULL gives zeros): for logs, dashboards and tests. Moves the
- * tracker's clock to `now_s` like any event.
+ * days, hour and step; `carbon` NULL reads as in `hdrl_tracker_refresh` with `model`, which
+ * may be NULL: then zeros): for logs, dashboards and tests. Moves the tracker's clock to
+ * `now_s` like any event.
  *
  * Errors: `HDRL_STATUS_NULL_POINTER`; `HDRL_STATUS_BAD_EVENT` for a bad clock (`*out` not
  * written). Thread safety: see `hdrl_tracker`.
  *
  * # Safety
- * `tracker` NULL or live and unshared during the call; `carbon` NULL or valid; `out` NULL or
- * valid for a write.
+ * `model` NULL or live; `tracker` NULL or live and unshared during the call; `carbon` NULL or
+ * valid; `out` NULL or valid for a write.
  */
-hdrl_status hdrl_tracker_observation(struct hdrl_tracker *tracker,
+hdrl_status hdrl_tracker_observation(const struct hdrl_model *model,
+                                     struct hdrl_tracker *tracker,
                                      double now_s,
                                      const struct hdrl_carbon *carbon,
                                      struct hdrl_observation *out);
@@ -1211,7 +1275,8 @@ hdrl_status hdrl_table_init(void *mem,
 /**
  * A request of function `id` (`id_len` bytes, 1 … `HDRL_TABLE_MAX_ID`) starts at `now_s`:
  * find (or, on its first request, make) the function's tracker, refresh its decision at the
- * layers' cadence (see `hdrl_tracker_refresh`; `carbon` NULL = unknown), answer it, and record
+ * layers' cadence (see `hdrl_tracker_refresh`; `carbon` NULL = the bundle's typical day),
+ * answer it, and record
  * the start. Holds the function's lock only during the call; other functions never wait.
  *
  * Errors: `HDRL_STATUS_NULL_POINTER`; `HDRL_STATUS_INVALID_PARAMETER` (not a table, bad id
@@ -1237,15 +1302,16 @@ hdrl_status hdrl_table_start(const struct hdrl_model *model,
 
 /**
  * The request that `hdrl_table_start` answered with `entry` ended at `now_s` (see
- * `hdrl_tracker_end` for the other arguments).
+ * `hdrl_tracker_end` for the other arguments: `HDRL_COST_FROM_BUNDLE` has `model` price it).
  *
  * Errors: `HDRL_STATUS_NULL_POINTER`; `HDRL_STATUS_INVALID_PARAMETER` (not a table, an entry no
  * function holds); `HDRL_STATUS_BAD_EVENT` as `hdrl_tracker_end`.
  *
  * # Safety
- * `table` NULL or a live table of `table_len` bytes.
+ * `model` NULL or live; `table` NULL or a live table of `table_len` bytes.
  */
-hdrl_status hdrl_table_end(void *table,
+hdrl_status hdrl_table_end(const struct hdrl_model *model,
+                           void *table,
                            size_t table_len,
                            uint32_t entry,
                            double now_s,

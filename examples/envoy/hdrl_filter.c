@@ -578,7 +578,7 @@ HDRL_EXPORT void envoy_dynamic_module_on_http_filter_stream_complete(
    * function's telemetry. */
   if (f->config->measure && f->measured.tracked) {
     double end = f->config->mopt.test_clock ? f->test_end : hdrl_measure_clock();
-    hdrl_measure_end(&f->config->mtable, &f->measured, end, (float)((end - f->start) * 1000.0), f->cold);
+    hdrl_measure_end(f->config->model, &f->config->mtable, &f->measured, end, (float)((end - f->start) * 1000.0), f->cold);
   }
 }
 
@@ -587,7 +587,7 @@ HDRL_EXPORT void envoy_dynamic_module_on_http_filter_destroy(
   hdrl_filter* f = (hdrl_filter*)filter_module_ptr;
   if (f != NULL && f->config->measure && f->measured.tracked) { /* never completed: it still ended */
     double end = f->config->mopt.test_clock ? f->test_end : hdrl_measure_clock();
-    hdrl_measure_end(&f->config->mtable, &f->measured, end, (float)((end - f->start) * 1000.0), f->cold);
+    hdrl_measure_end(f->config->model, &f->config->mtable, &f->measured, end, (float)((end - f->start) * 1000.0), f->cold);
   }
   free(f);
 }

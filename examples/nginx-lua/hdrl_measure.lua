@@ -20,7 +20,8 @@
 -- but the function's lock is not recovered until nginx restarts.
 --
 -- The request's start is recorded in the content phase (with the answer), its end in the log
--- phase (latency, and a cold start when the upstream answered `x-hdrl-cold: 1`). With
+-- phase (latency, a cold start when the upstream answered `x-hdrl-cold: 1`, and the cost: the
+-- bundle's price of the function's placement for that latency). With
 -- test_clock = true (tests only) both times come from the x-hdrl-test-start / -end / -cold
 -- request headers and the end is recorded right after the start, so a run is deterministic.
 
@@ -37,6 +38,7 @@ local PROT_READ_WRITE = 3          -- PROT_READ | PROT_WRITE
 local MAP_SHARED_ANONYMOUS = 0x21  -- MAP_SHARED | MAP_ANONYMOUS (Linux)
 local CLOCK_REALTIME = 0
 local TABLE_FULL = 9               -- HDRL_STATUS_TABLE_FULL
+local COST_FROM_BUNDLE = -1.0      -- HDRL_COST_FROM_BUNDLE: the bundle prices the request
 
 local M = {}
 local table_mem, table_len, functions
@@ -117,7 +119,7 @@ function M.handle()
   if st == TABLE_FULL then return default(fn, "untracked") end
   if st ~= 0 then return default(fn, hdrl_h.status_names[st] or ("status_" .. st)) end
   if test_clock then
-    lib.hdrl_table_end(table_mem, table_len, answer.entry, finish, (finish - now) * 1000, cold, 0)
+    lib.hdrl_table_end(model, table_mem, table_len, answer.entry, finish, (finish - now) * 1000, cold, COST_FROM_BUNDLE)
   else
     ngx.ctx.hdrl_entry, ngx.ctx.hdrl_start = answer.entry, now
   end
@@ -132,10 +134,10 @@ end
 function M.log()
   local entry = ngx.ctx.hdrl_entry
   if entry == nil then return end
-  local lib = hdrl.loaded()
+  local lib, model = hdrl.loaded()
   local now = clock()
   local cold = ngx.var.upstream_http_x_hdrl_cold == "1"
-  lib.hdrl_table_end(table_mem, table_len, entry, now, (now - ngx.ctx.hdrl_start) * 1000, cold, 0)
+  lib.hdrl_table_end(model, table_mem, table_len, entry, now, (now - ngx.ctx.hdrl_start) * 1000, cold, COST_FROM_BUNDLE)
 end
 
 return M

@@ -229,11 +229,12 @@ static inline void hdrl_measure_start(const hdrl_model* model, hdrl_measure_tabl
   out->tracked = 1;
 }
 
-/* The request hdrl_measure_start answered ended at `end`. */
-static inline void hdrl_measure_end(hdrl_measure_table* t, hdrl_measure_decision* m, double end, float latency_ms,
-                                    int cold) {
+/* The request hdrl_measure_start answered ended at `end`. Its cost is the bundle's price of the
+ * function's current placement for `latency_ms` (the gateway sees no execution time or bill). */
+static inline void hdrl_measure_end(const hdrl_model* model, hdrl_measure_table* t, hdrl_measure_decision* m,
+                                    double end, float latency_ms, int cold) {
   if (m->tracked) {
-    (void)hdrl_table_end(t->mem, t->len, m->entry, end, latency_ms, cold != 0, 0.0f);
+    (void)hdrl_table_end(model, t->mem, t->len, m->entry, end, latency_ms, cold != 0, HDRL_COST_FROM_BUNDLE);
     m->tracked = 0;
   }
 }

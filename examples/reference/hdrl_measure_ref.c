@@ -70,7 +70,7 @@ int main(int argc, char** argv) {
     }
     hdrl_measure_start(model, &table, id, strlen(id), start, &m);
     hdrl_measure_decision shown = m;
-    hdrl_measure_end(&table, &m, end, (float)((end - start) * 1000.0), cold);
+    hdrl_measure_end(model, &table, &m, end, (float)((end - start) * 1000.0), cold);
     print_decision(&shown);
   }
   fflush(stdout);

@@ -22,9 +22,16 @@ fn bundle(records: &[ModelRecord<'_>]) -> Vec<u8> {
         metrics,
     };
     let models = heapless::Vec::from_slice(records).expect("at most three records");
-    Bundle { provenance, encoder: EncoderConfig::DEFAULT, reward_bounds: hdrl_infer::RewardBounds::DEFAULT, models }
-        .to_bytes()
-        .expect("encodes")
+    Bundle {
+        provenance,
+        encoder: EncoderConfig::DEFAULT,
+        reward_bounds: hdrl_infer::RewardBounds::DEFAULT,
+        prices: None,
+        carbon_profile: None,
+        models,
+    }
+    .to_bytes()
+    .expect("encodes")
 }
 
 fn write(dir: &Path, name: &str, bytes: &[u8]) {

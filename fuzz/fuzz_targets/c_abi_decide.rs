@@ -88,6 +88,8 @@ fn models() -> &'static [usize; 3] {
                 provenance: Provenance::default(),
                 encoder: EncoderConfig::DEFAULT,
                 reward_bounds: hdrl_infer::RewardBounds::DEFAULT,
+                prices: None,
+                carbon_profile: None,
                 models: heapless::Vec::from_slice(&[<hdrl_infer::Dqn<hdrl_infer::F32> as Model>::record(&p)]).unwrap(),
             };
             b.to_bytes().unwrap()

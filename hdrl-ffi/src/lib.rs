@@ -47,8 +47,9 @@ pub use decision::{
 };
 pub use message::{hdrl_last_error_message, hdrl_status_message};
 pub use model::{
-    HDRL_MAX_BUNDLE_BYTES, hdrl_model, hdrl_model_free, hdrl_model_load, hdrl_model_load_file, hdrl_model_policy,
-    hdrl_model_q_values, hdrl_model_quant, hdrl_quant,
+    HDRL_BUNDLE_CARBON_PROFILE, HDRL_BUNDLE_PRICES, HDRL_MAX_BUNDLE_BYTES, hdrl_model, hdrl_model_carries,
+    hdrl_model_free, hdrl_model_load, hdrl_model_load_file, hdrl_model_policy, hdrl_model_q_values, hdrl_model_quant,
+    hdrl_quant,
 };
 pub use observation::hdrl_observation;
 pub use state::{hdrl_state, hdrl_state_free, hdrl_state_new, hdrl_state_reset, hdrl_state_steps};
@@ -58,8 +59,8 @@ pub use table::{
     hdrl_table_functions, hdrl_table_init, hdrl_table_start,
 };
 pub use tracker::{
-    HDRL_LAYER_OPERATIONAL, HDRL_LAYER_STRATEGIC, HDRL_LAYER_TACTICAL, HDRL_TRACKER_BYTES, hdrl_app, hdrl_carbon,
-    hdrl_tracker, hdrl_tracker_decision, hdrl_tracker_end, hdrl_tracker_free, hdrl_tracker_new,
-    hdrl_tracker_observation, hdrl_tracker_refresh, hdrl_tracker_start,
+    HDRL_COST_FROM_BUNDLE, HDRL_LAYER_OPERATIONAL, HDRL_LAYER_STRATEGIC, HDRL_LAYER_TACTICAL, HDRL_TRACKER_BYTES,
+    hdrl_app, hdrl_carbon, hdrl_tracker, hdrl_tracker_cost, hdrl_tracker_decision, hdrl_tracker_end, hdrl_tracker_free,
+    hdrl_tracker_new, hdrl_tracker_observation, hdrl_tracker_refresh, hdrl_tracker_start,
 };
 pub use version::{hdrl_version, hdrl_version_string};

@@ -166,6 +166,32 @@ pub unsafe extern "C" fn hdrl_model_quant(model: *const hdrl_model, out: *mut hd
     }
 }
 
+/// `hdrl_model_carries` bit: the bundle carries the providers' price table (requests can be
+/// priced with `HDRL_COST_FROM_BUNDLE`).
+pub const HDRL_BUNDLE_PRICES: u32 = 1;
+/// `hdrl_model_carries` bit: the bundle carries the regions' typical-day carbon intensity (a
+/// NULL `hdrl_carbon` reads it).
+pub const HDRL_BUNDLE_CARBON_PROFILE: u32 = 2;
+
+/// Tell which defaults the bundle carries: `*out` receives the `HDRL_BUNDLE_*` bits (bundles
+/// of format 5 written by the trainer carry both).
+///
+/// Errors: `HDRL_STATUS_NULL_POINTER`. Thread safety: any thread, concurrently with any other
+/// call on the same model.
+///
+/// # Safety
+/// `model` must be NULL or a live model; `out` NULL or valid for a write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn hdrl_model_carries(model: *const hdrl_model, out: *mut u32) -> hdrl_status {
+    ffi_boundary! {
+        let model = handle!(model);
+        let out = out!(out);
+        let bit = |has: bool, b: u32| if has { b } else { 0 };
+        out.write(bit(model.prices().is_some(), HDRL_BUNDLE_PRICES) | bit(model.carbon_profile().is_some(), HDRL_BUNDLE_CARBON_PROFILE));
+        Ok(())
+    }
+}
+
 /// Strategic Q-values from a raw observation: one expected reward per provider, the largest
 /// being the provider `hdrl_decide` would pick. Reads only the `strategic_*`, `app_*` and
 /// `carbon_past_day_g_per_kwh` fields of `obs`.

@@ -78,6 +78,12 @@ pub enum hdrl_status {
     MissingModel = 113,
     /// A reward bound in the bundle is not a finite positive number.
     BadRewardBounds = 114,
+    /// The bundle's price table holds a negative or non-finite price or a billing increment
+    /// that is not positive.
+    BadPriceTable = 115,
+    /// The bundle's carbon profile holds an intensity that is non-finite or outside
+    /// 0 … 2 000 gCO2e/kWh.
+    BadCarbonProfile = 116,
     /// An observation field is NaN or infinite; the detail gives its index, which is the
     /// field's position in `hdrl_observation` (0 = `strategic_cost_usd_per_m`).
     NonFiniteInput = 200,
@@ -93,7 +99,7 @@ pub enum hdrl_status {
 }
 
 /// Every status, in numeric order (private: cbindgen would export an associated const).
-const ALL_STATUSES: [hdrl_status; 29] = {
+const ALL_STATUSES: [hdrl_status; 31] = {
     use hdrl_status::*;
     [
         Ok,
@@ -121,6 +127,8 @@ const ALL_STATUSES: [hdrl_status; 29] = {
         DuplicateModel,
         MissingModel,
         BadRewardBounds,
+        BadPriceTable,
+        BadCarbonProfile,
         NonFiniteInput,
         OutOfRange,
         NonFiniteOutput,
@@ -162,6 +170,8 @@ impl hdrl_status {
             Self::DuplicateModel => c"the bundle holds a model kind twice",
             Self::MissingModel => c"the bundle lacks a model this call needs",
             Self::BadRewardBounds => c"the bundle holds a reward bound that is not a finite positive number",
+            Self::BadPriceTable => c"the bundle's price table holds a negative or non-finite price",
+            Self::BadCarbonProfile => c"the bundle's carbon profile holds an intensity outside 0 to 2000 gCO2e/kWh",
             Self::NonFiniteInput => c"an observation field is NaN or infinite",
             Self::OutOfRange => c"an observation field is outside its documented range",
             Self::NonFiniteOutput => c"a forward pass produced a non-finite value",
@@ -186,6 +196,8 @@ impl From<InferError> for hdrl_status {
             InferError::NonFiniteWeight { .. } => Self::NonFiniteWeight,
             InferError::BadEncoder { .. } => Self::BadEncoder,
             InferError::BadRewardBounds => Self::BadRewardBounds,
+            InferError::BadPriceTable => Self::BadPriceTable,
+            InferError::BadCarbonProfile => Self::BadCarbonProfile,
             InferError::DuplicateModel { .. } => Self::DuplicateModel,
             InferError::MissingModel { .. } => Self::MissingModel,
             InferError::NonFiniteInput { .. } => Self::NonFiniteInput,

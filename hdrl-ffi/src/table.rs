@@ -13,7 +13,7 @@ use std::hint::spin_loop;
 use std::mem::{MaybeUninit, align_of, size_of};
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 
-use hdrl_infer::{AppContext, Outcome, Tracker};
+use hdrl_infer::{AppContext, Tracker};
 
 use crate::decision::hdrl_decision;
 use crate::error::Error;
@@ -21,7 +21,7 @@ use crate::handle::{handle, input, out};
 use crate::model::hdrl_model;
 use crate::panic::ffi_boundary;
 use crate::status::hdrl_status;
-use crate::tracker::{carbon_or_unknown, hdrl_app, hdrl_carbon, layer_bits};
+use crate::tracker::{carbon_or_default, hdrl_app, hdrl_carbon, layer_bits, outcome};
 
 /// Longest function id a table keeps, bytes.
 pub const HDRL_TABLE_MAX_ID: usize = 128;
@@ -311,7 +311,8 @@ pub struct hdrl_table_answer {
 
 /// A request of function `id` (`id_len` bytes, 1 … `HDRL_TABLE_MAX_ID`) starts at `now_s`:
 /// find (or, on its first request, make) the function's tracker, refresh its decision at the
-/// layers' cadence (see `hdrl_tracker_refresh`; `carbon` NULL = unknown), answer it, and record
+/// layers' cadence (see `hdrl_tracker_refresh`; `carbon` NULL = the bundle's typical day),
+/// answer it, and record
 /// the start. Holds the function's lock only during the call; other functions never wait.
 ///
 /// Errors: `HDRL_STATUS_NULL_POINTER`; `HDRL_STATUS_INVALID_PARAMETER` (not a table, bad id
@@ -350,7 +351,7 @@ pub unsafe extern "C" fn hdrl_table_start(
         // SAFETY: non-NULL and valid for id_len bytes per the contract.
         let id = unsafe { std::slice::from_raw_parts(id, id_len) };
         // SAFETY: the contract of this function.
-        let c = unsafe { carbon_or_unknown(carbon) }?;
+        let c = unsafe { carbon_or_default(Some(model), carbon, now_s) }?;
         let out = out!(out);
         let entry = t.entry_for(id).ok_or(Error::Unrecorded(hdrl_status::TableFull))?;
         let answer = t.with_entry(entry, |tr, rate| -> Result<hdrl_table_answer, Error> {
@@ -375,15 +376,17 @@ pub unsafe extern "C" fn hdrl_table_start(
 }
 
 /// The request that `hdrl_table_start` answered with `entry` ended at `now_s` (see
-/// `hdrl_tracker_end` for the other arguments).
+/// `hdrl_tracker_end` for the other arguments: `HDRL_COST_FROM_BUNDLE` has `model` price it).
 ///
 /// Errors: `HDRL_STATUS_NULL_POINTER`; `HDRL_STATUS_INVALID_PARAMETER` (not a table, an entry no
 /// function holds); `HDRL_STATUS_BAD_EVENT` as `hdrl_tracker_end`.
 ///
 /// # Safety
-/// `table` NULL or a live table of `table_len` bytes.
+/// `model` NULL or live; `table` NULL or a live table of `table_len` bytes.
 #[unsafe(no_mangle)]
+#[allow(clippy::too_many_arguments)]
 pub unsafe extern "C" fn hdrl_table_end(
+    model: *const hdrl_model,
     table: *mut c_void,
     table_len: usize,
     entry: u32,
@@ -395,7 +398,11 @@ pub unsafe extern "C" fn hdrl_table_end(
     ffi_boundary! {
         // SAFETY: the contract of this function.
         let t = unsafe { Table::open(table, table_len) }?;
-        t.with_entry(entry as usize, |tr, _| tr.end(now_s, &Outcome { latency_ms, cold, cost_usd }))??;
+        t.with_entry(entry as usize, |tr, _| -> Result<(), Error> {
+            // SAFETY: the contract of this function.
+            let o = unsafe { outcome(model, tr, latency_ms, cold, cost_usd) }?;
+            Ok(tr.end(now_s, &o)?)
+        })??;
         Ok(())
     }
 }
@@ -426,6 +433,7 @@ mod tests {
 
     use super::*;
     use crate::model::{hdrl_model_free, hdrl_model_load};
+    use crate::tracker::HDRL_COST_FROM_BUNDLE;
 
     /// A heap block aligned as a table needs.
     struct Block(*mut u8, Layout);
@@ -482,7 +490,10 @@ mod tests {
                             let st = hdrl_table_start(m, mem, len, id.as_ptr(), 1, t, ptr::null(), a.as_mut_ptr());
                             if st == hdrl_status::Ok {
                                 let e = a.assume_init_ref().entry;
-                                assert_eq!(hdrl_table_end(mem, len, e, t + 0.001, 1.0, false, 0.0), hdrl_status::Ok);
+                                assert_eq!(
+                                    hdrl_table_end(m, mem, len, e, t + 0.001, 1.0, false, HDRL_COST_FROM_BUNDLE),
+                                    hdrl_status::Ok
+                                );
                             } else {
                                 assert_eq!(st, hdrl_status::TableFull);
                             }
@@ -511,7 +522,7 @@ mod tests {
             // Bad arguments.
             assert_eq!(start("", 1.0, a.as_mut_ptr()), hdrl_status::InvalidParameter);
             assert_eq!(start(one, f64::NAN, a.as_mut_ptr()), hdrl_status::BadEvent);
-            assert_eq!(hdrl_table_end(mem, len, 3, 1.0, 1.0, false, 0.0), hdrl_status::InvalidParameter);
+            assert_eq!(hdrl_table_end(m, mem, len, 3, 1.0, 1.0, false, 0.0), hdrl_status::InvalidParameter);
             assert_eq!(hdrl_table_functions(mem, 10, &mut n), hdrl_status::InvalidParameter);
             let other = Block::new(len);
             assert_eq!(hdrl_table_functions(other.0.cast(), len, &mut n), hdrl_status::InvalidParameter);

@@ -2,7 +2,7 @@
 //! A gateway records every request's start and end, refreshes on a timer, and reads the
 //! cached decision on the request path.
 
-use hdrl_infer::{AppContext, CarbonObs, Outcome, Refreshed, Tracker};
+use hdrl_infer::{AnyHierarchy, AppContext, CarbonObs, Outcome, Refreshed, Tracker};
 
 use crate::decision::hdrl_decision;
 use crate::error::Error;
@@ -45,17 +45,43 @@ pub struct hdrl_carbon {
     pub past_day_g_per_kwh: [[f32; 4]; 3],
 }
 
-/// The carbon a call was given: NULL means unknown (every region 0 gCO2e/kWh).
+/// The carbon a call was given; NULL means the bundle's typical day at `now_s` (its carbon
+/// profile), or unknown (every region 0 gCO2e/kWh) when there is no model or the bundle carries
+/// no profile.
 ///
 /// # Safety
 /// `p` is NULL or points to a live `hdrl_carbon`.
-pub(crate) unsafe fn carbon_or_unknown(p: *const hdrl_carbon) -> Result<CarbonObs, Error> {
+pub(crate) unsafe fn carbon_or_default(
+    model: Option<&AnyHierarchy>,
+    p: *const hdrl_carbon,
+    now_s: f64,
+) -> Result<CarbonObs, Error> {
     if p.is_null() {
-        return Ok(CarbonObs::default());
+        return Ok(model.map_or_else(CarbonObs::default, |m| m.default_carbon(now_s)));
     }
     // SAFETY: non-NULL and live per this function's contract.
     let c = unsafe { crate::handle::input_ref(p, "carbon") }?;
     Ok(CarbonObs { now: c.now_g_per_kwh, past_day: c.past_day_g_per_kwh })
+}
+
+/// Pass as a request's cost to have the model price it: the bundle's price table at the
+/// function's current placement, billing the latency (any negative cost means the same).
+pub const HDRL_COST_FROM_BUNDLE: f32 = -1.0;
+
+/// The outcome of a request that ended: its cost as given, or priced by `model` when the cost
+/// is negative (`HDRL_COST_FROM_BUNDLE`).
+///
+/// # Safety
+/// `model` is NULL or live.
+pub(crate) unsafe fn outcome(
+    model: *const hdrl_model,
+    tr: &Tracker,
+    latency_ms: f32,
+    cold: bool,
+    cost_usd: f32,
+) -> Result<Outcome, Error> {
+    let cost_usd = if cost_usd < 0.0 { handle!(model).request_cost(tr, latency_ms) } else { cost_usd };
+    Ok(Outcome { latency_ms, cold, cost_usd })
 }
 
 /// Which layers an `hdrl_tracker_refresh` ran (bit flags).
@@ -173,16 +199,20 @@ pub unsafe extern "C" fn hdrl_tracker_start(tracker: *mut hdrl_tracker, now_s: f
 }
 
 /// A request of this function ended at `now_s`, after `latency_ms` end to end, cold when the
-/// platform reported a cold start, costing `cost_usd` (0 when unknown).
+/// platform reported a cold start, costing `cost_usd`: pass `HDRL_COST_FROM_BUNDLE` to have
+/// `model` price it (see `hdrl_tracker_cost`), or the cost if the platform reports it (then
+/// `model` may be NULL).
 ///
-/// Errors: `HDRL_STATUS_NULL_POINTER`; `HDRL_STATUS_BAD_EVENT` for a bad clock (nothing is
-/// recorded) or a NaN, infinite or negative latency or cost (the request still counts as
-/// ended; its outcome is not recorded). Thread safety: see `hdrl_tracker`.
+/// Errors: `HDRL_STATUS_NULL_POINTER` (also a NULL `model` with `HDRL_COST_FROM_BUNDLE`);
+/// `HDRL_STATUS_BAD_EVENT` for a bad clock (nothing is recorded) or a NaN, infinite or negative
+/// latency or a NaN or infinite cost (the request still counts as ended; its outcome is not
+/// recorded). Thread safety: see `hdrl_tracker`.
 ///
 /// # Safety
-/// `tracker` NULL or live and unshared during the call.
+/// `model` NULL or live; `tracker` NULL or live and unshared during the call.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn hdrl_tracker_end(
+    model: *const hdrl_model,
     tracker: *mut hdrl_tracker,
     now_s: f64,
     latency_ms: f32,
@@ -190,7 +220,35 @@ pub unsafe extern "C" fn hdrl_tracker_end(
     cost_usd: f32,
 ) -> hdrl_status {
     ffi_boundary! {
-        handle_mut!(tracker).end(now_s, &Outcome { latency_ms, cold, cost_usd })?;
+        let tracker = handle_mut!(tracker);
+        // SAFETY: the contract of this function.
+        let o = unsafe { outcome(model, tracker, latency_ms, cold, cost_usd) }?;
+        tracker.end(now_s, &o)?;
+        Ok(())
+    }
+}
+
+/// What a request of this function that executed `exec_ms` costs at the tracker's current
+/// placement, USD, from the bundle's price table (the trainer's billing: the duration rounded
+/// up to the provider's increment, the tier's memory, the request fee). 0 before the first
+/// decision or when the bundle carries no price table (see `hdrl_model_carries`). A gateway that
+/// only sees end-to-end latency passes it: an upper bound, it includes the network.
+///
+/// Errors: `HDRL_STATUS_NULL_POINTER`. Thread safety: see `hdrl_tracker`. No allocation.
+///
+/// # Safety
+/// `model` and `tracker` NULL or live; `out` NULL or valid for a write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn hdrl_tracker_cost(
+    model: *const hdrl_model,
+    tracker: *const hdrl_tracker,
+    exec_ms: f32,
+    out: *mut f32,
+) -> hdrl_status {
+    ffi_boundary! {
+        let model = handle!(model);
+        let tracker = handle!(tracker);
+        out!(out).write(model.request_cost(tracker, exec_ms));
         Ok(())
     }
 }
@@ -198,8 +256,9 @@ pub unsafe extern "C" fn hdrl_tracker_end(
 /// Bring the tracker's decision up to `now_s`, running only the layers whose cadence came
 /// (see `hdrl_tracker`). Call it on a timer, once per step, or before reading a decision.
 ///
-/// `carbon` NULL means no carbon information (every region 0 gCO2e/kWh: carbon does not
-/// sway the choice). Outputs: `*layers_out` (may be NULL) receives the `HDRL_LAYER_*` bits of
+/// `carbon` NULL means no carbon API: the bundle's typical day for the hour of `now_s` (its
+/// carbon profile), or every region 0 gCO2e/kWh (carbon does not sway the choice) if the bundle
+/// carries none. Outputs: `*layers_out` (may be NULL) receives the `HDRL_LAYER_*` bits of
 /// the layers that ran, 0 when the cached decision was already current.
 ///
 /// Errors: `HDRL_STATUS_NULL_POINTER`, `HDRL_STATUS_BAD_EVENT` (bad clock),
@@ -222,7 +281,7 @@ pub unsafe extern "C" fn hdrl_tracker_refresh(
         let model = handle!(model);
         let tracker = handle_mut!(tracker);
         // SAFETY: the contract of this function.
-        let c = unsafe { carbon_or_unknown(carbon) }?;
+        let c = unsafe { carbon_or_default(Some(model), carbon, now_s) }?;
         let r = model.refresh(tracker, now_s, &c)?;
         if !layers_out.is_null() {
             out!(layers_out).write(layer_bits(r));
@@ -251,26 +310,29 @@ pub unsafe extern "C" fn hdrl_tracker_decision(tracker: *const hdrl_tracker, out
 }
 
 /// What the tracker measured, as the observation the models read at `now_s` (the last closed
-/// days, hour and step; `carbon` NULL gives zeros): for logs, dashboards and tests. Moves the
-/// tracker's clock to `now_s` like any event.
+/// days, hour and step; `carbon` NULL reads as in `hdrl_tracker_refresh` with `model`, which
+/// may be NULL: then zeros): for logs, dashboards and tests. Moves the tracker's clock to
+/// `now_s` like any event.
 ///
 /// Errors: `HDRL_STATUS_NULL_POINTER`; `HDRL_STATUS_BAD_EVENT` for a bad clock (`*out` not
 /// written). Thread safety: see `hdrl_tracker`.
 ///
 /// # Safety
-/// `tracker` NULL or live and unshared during the call; `carbon` NULL or valid; `out` NULL or
-/// valid for a write.
+/// `model` NULL or live; `tracker` NULL or live and unshared during the call; `carbon` NULL or
+/// valid; `out` NULL or valid for a write.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn hdrl_tracker_observation(
+    model: *const hdrl_model,
     tracker: *mut hdrl_tracker,
     now_s: f64,
     carbon: *const hdrl_carbon,
     out: *mut hdrl_observation,
 ) -> hdrl_status {
     ffi_boundary! {
+        let model = if model.is_null() { None } else { Some(handle!(model)) };
         let tracker = handle_mut!(tracker);
         // SAFETY: the contract of this function.
-        let c = unsafe { carbon_or_unknown(carbon) }?;
+        let c = unsafe { carbon_or_default(model, carbon, now_s) }?;
         let out = out!(out);
         let obs = tracker.observation(now_s, &c)?;
         out.write(hdrl_observation::from(&obs));

@@ -146,4 +146,24 @@ impl AnyHierarchy {
     ) -> Result<crate::Refreshed, InferError> {
         each!(self, h => h.refresh(tr, now, carbon))
     }
+
+    /// See [`Hierarchy::request_cost`].
+    pub fn request_cost(&self, tr: &crate::Tracker, exec_ms: f32) -> f32 {
+        each!(self, h => h.request_cost(tr, exec_ms))
+    }
+
+    /// See [`Hierarchy::default_carbon`].
+    pub fn default_carbon(&self, now_s: f64) -> CarbonObs {
+        each!(self, h => h.default_carbon(now_s))
+    }
+
+    /// The bundle's price table, if it carries one.
+    pub fn prices(&self) -> Option<&crate::PriceTable> {
+        each!(self, h => h.prices.as_ref())
+    }
+
+    /// The bundle's carbon profile, if it carries one.
+    pub fn carbon_profile(&self) -> Option<&crate::CarbonProfile> {
+        each!(self, h => h.carbon_profile.as_ref())
+    }
 }

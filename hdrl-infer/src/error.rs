@@ -77,6 +77,12 @@ pub enum InferError {
     },
     /// A reward bound in the bundle is not a finite positive number.
     BadRewardBounds,
+    /// The bundle's price table holds a negative or non-finite price or a billing increment
+    /// that is not positive.
+    BadPriceTable,
+    /// The bundle's carbon profile holds an intensity that is non-finite or outside
+    /// 0 … 2 000 gCO2e/kWh.
+    BadCarbonProfile,
     /// The bundle holds the same model kind twice.
     DuplicateModel {
         /// The repeated kind.
@@ -144,6 +150,12 @@ impl fmt::Display for InferError {
                 write!(f, "encoder constant for feature #{feature} is unusable")
             }
             Self::BadRewardBounds => f.write_str("bundle holds a reward bound that is not a finite positive number"),
+            Self::BadPriceTable => f.write_str(
+                "bundle's price table holds a negative or non-finite price or a non-positive billing increment",
+            ),
+            Self::BadCarbonProfile => {
+                f.write_str("bundle's carbon profile holds an intensity outside 0 … 2000 gCO2e/kWh")
+            }
             Self::DuplicateModel { kind } => write!(f, "bundle holds the {kind} model twice"),
             Self::MissingModel { kind } => write!(f, "bundle holds no {kind} model"),
             Self::NonFiniteInput { index } => write!(f, "input #{index} is NaN or infinite"),

@@ -6,9 +6,11 @@
 use std::boxed::Box;
 use std::vec::Vec;
 
-use crate::features::EncoderConfig;
+use crate::carbon_profile::{CarbonProfile, HOURS_PER_DAY};
+use crate::features::{EncoderConfig, SLOTS};
 use crate::layers::{F32, I8};
 use crate::models::{ActorCritic, Dqn, Forecaster, Model};
+use crate::prices::{PriceTable, ProviderPrices};
 use crate::reward::RewardBounds;
 use crate::rng::SplitMix64;
 use crate::weights::{Bundle, Provenance, Quant};
@@ -56,7 +58,40 @@ pub fn quantize(f: &F32Models) -> I8Models {
     I8Models { dqn, ppo, lstm }
 }
 
-/// Serialise three models of any precision into a bundle file.
+/// The fixture bundles' price table: made-up round numbers of the providers' magnitudes (not
+/// anyone's prices; a trained bundle carries the trainer's published ones), so that tests of
+/// request pricing see providers and tiers differ.
+pub const FIXTURE_PRICES: PriceTable = {
+    const fn provider(usd_per_gb_s: f64, billing_increment_ms: f64, min_billed_ms: f64) -> ProviderPrices {
+        ProviderPrices {
+            usd_per_gb_s,
+            usd_per_request: 2e-7,
+            billing_increment_ms,
+            min_billed_ms,
+            ..ProviderPrices::FREE
+        }
+    }
+    PriceTable { providers: [provider(1.5e-5, 1.0, 0.0), provider(1.6e-5, 1.0, 100.0), provider(2.5e-6, 100.0, 0.0)] }
+};
+
+/// The fixture bundles' carbon profile: made-up intensities (not measurements), 100 … 550
+/// gCO2e/kWh, different per region slot and lowest at midday UTC, so that tests of the default
+/// carbon see regions and hours differ.
+pub fn fixture_carbon_profile() -> CarbonProfile {
+    let mut by_hour = [[[0.0f32; HOURS_PER_DAY]; SLOTS]; 3];
+    for (p, slots) in by_hour.iter_mut().enumerate() {
+        for (s, day) in slots.iter_mut().enumerate() {
+            for (h, v) in day.iter_mut().enumerate() {
+                let base = 150.0 + 100.0 * ((p * SLOTS + s) % 4) as f32;
+                *v = base + 50.0 * libm::fabsf(h as f32 - 12.0) / 12.0;
+            }
+        }
+    }
+    CarbonProfile { by_hour }
+}
+
+/// Serialise three models of any precision into a bundle file, with the fixture price table
+/// and carbon profile.
 pub fn bundle_bytes<D: Model, A: Model, L: Model>(
     dqn: &D,
     ppo: &A,
@@ -69,7 +104,14 @@ pub fn bundle_bytes<D: Model, A: Model, L: Model>(
     let _ = models.push(D::record(&pd));
     let _ = models.push(A::record(&pp));
     let _ = models.push(L::record(&pl));
-    let b = Bundle { provenance, encoder, reward_bounds: RewardBounds::DEFAULT, models };
+    let b = Bundle {
+        provenance,
+        encoder,
+        reward_bounds: RewardBounds::DEFAULT,
+        prices: Some(FIXTURE_PRICES),
+        carbon_profile: Some(fixture_carbon_profile()),
+        models,
+    };
     // Encoding a bundle built through this API cannot fail.
     b.to_bytes().unwrap_or_default()
 }

@@ -4,6 +4,7 @@
 use core::mem::MaybeUninit;
 
 use crate::InferError;
+use crate::carbon_profile::CarbonProfile;
 use crate::features::STEP_S;
 use crate::features::{
     AppContext, CarbonObs, EncoderConfig, OperationalStep, StrategicObs, TacticalContext, TacticalObs, Window,
@@ -15,6 +16,7 @@ use crate::models::{ActorCritic, Dqn, Forecaster, Model};
 use crate::placement::{
     MEMORY_TIERS_MB, Provider, TACTICAL_ACTIONS, mask_small_tiers, region_for_rank, split_tactical,
 };
+use crate::prices::PriceTable;
 use crate::reward::RewardBounds;
 use crate::weights::{Bundle, ModelKind};
 
@@ -107,6 +109,10 @@ pub struct Hierarchy<P: Precision> {
     pub encoder: EncoderConfig,
     /// Reward bounds from the bundle: what the models were trained and evaluated with.
     pub reward_bounds: RewardBounds,
+    /// The providers' prices from the bundle (`None`: the bundle carries none).
+    pub prices: Option<PriceTable>,
+    /// The regions' typical-day carbon intensity from the bundle (`None`: it carries none).
+    pub carbon_profile: Option<CarbonProfile>,
     kernels: Kernels,
     present: u8,
 }
@@ -120,6 +126,8 @@ impl<P: Precision> Hierarchy<P> {
             lstm: Forecaster::ZERO,
             encoder: EncoderConfig::DEFAULT,
             reward_bounds: RewardBounds::DEFAULT,
+            prices: None,
+            carbon_profile: None,
             kernels,
             present: 0,
         }
@@ -145,6 +153,8 @@ impl<P: Precision> Hierarchy<P> {
         }
         self.encoder = bundle.encoder;
         self.reward_bounds = bundle.reward_bounds;
+        self.prices = bundle.prices;
+        self.carbon_profile = bundle.carbon_profile;
         self.present = present;
         Ok(())
     }
@@ -157,17 +167,20 @@ impl<P: Precision> Hierarchy<P> {
     pub fn init_in_place(slot: &mut MaybeUninit<Self>, kernels: Kernels) -> &mut Self {
         let p = slot.as_mut_ptr();
         // SAFETY: `p` points to storage for one `Self`, exclusively borrowed. Every field except
-        // `kernels` and `encoder` is made of f32, i8, i32 and u8 values (arrays, LayerNorms,
-        // Scales, reward bounds, the presence mask), for which all-zero bytes are valid values;
-        // `kernels` (whose zeroed bytes would be null function pointers), `encoder` and
-        // `reward_bounds` are overwritten with the values `empty` gives before the value is
-        // assumed initialised, and nothing reads them in between. A zeroed model is a valid,
-        // unloaded model (`present` = 0).
+        // `kernels`, `encoder`, `prices` and `carbon_profile` is made of f32, i8, i32 and u8
+        // values (arrays, LayerNorms, Scales, reward bounds, the presence mask), for which
+        // all-zero bytes are valid values; `kernels` (whose zeroed bytes would be null function
+        // pointers), `encoder`, `reward_bounds`, `prices` and `carbon_profile` (whose zeroed
+        // bytes need not be `None`) are overwritten with the values `empty` gives before the
+        // value is assumed initialised, and nothing reads them in between. A zeroed model is a
+        // valid, unloaded model (`present` = 0).
         unsafe {
             core::ptr::write_bytes(p, 0, 1);
             core::ptr::addr_of_mut!((*p).kernels).write(kernels);
             core::ptr::addr_of_mut!((*p).encoder).write(EncoderConfig::DEFAULT);
             core::ptr::addr_of_mut!((*p).reward_bounds).write(RewardBounds::DEFAULT);
+            core::ptr::addr_of_mut!((*p).prices).write(None);
+            core::ptr::addr_of_mut!((*p).carbon_profile).write(None);
             slot.assume_init_mut()
         }
     }
@@ -197,6 +210,13 @@ impl<P: Precision> Hierarchy<P> {
     /// Whether a model kind is loaded.
     pub fn has(&self, kind: ModelKind) -> bool {
         self.present & (1 << kind as u8) != 0
+    }
+
+    /// The carbon observation at `now_s` (s since midnight UTC) when the caller has no carbon
+    /// API: the bundle's typical day ([`CarbonProfile::observation`]), or zeros (unknown) if the
+    /// bundle carries no profile.
+    pub fn default_carbon(&self, now_s: f64) -> CarbonObs {
+        self.carbon_profile.map_or_else(CarbonObs::default, |c| c.observation(now_s))
     }
 
     fn need(&self, kind: ModelKind) -> Result<(), InferError> {
@@ -393,7 +413,15 @@ impl<P: Precision> Hierarchy<P> {
             // At most three kinds: the capacity of a bundle.
             let _ = models.push(rec);
         }
-        Bundle { provenance, encoder: self.encoder, reward_bounds: self.reward_bounds, models }.to_bytes()
+        Bundle {
+            provenance,
+            encoder: self.encoder,
+            reward_bounds: self.reward_bounds,
+            prices: self.prices,
+            carbon_profile: self.carbon_profile,
+            models,
+        }
+        .to_bytes()
     }
 }
 
@@ -406,6 +434,8 @@ impl Hierarchy<crate::layers::I8> {
         self.lstm.quantize_from(&f.lstm);
         self.encoder = f.encoder;
         self.reward_bounds = f.reward_bounds;
+        self.prices = f.prices;
+        self.carbon_profile = f.carbon_profile;
         self.present = f.present;
     }
 }

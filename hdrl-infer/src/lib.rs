@@ -38,6 +38,7 @@ extern crate std;
 
 #[cfg(feature = "std")]
 mod any_hierarchy;
+pub mod carbon_profile;
 pub mod checksum;
 mod error;
 pub mod features;
@@ -50,6 +51,7 @@ pub mod math;
 pub mod models;
 pub mod payload;
 pub mod placement;
+pub mod prices;
 pub mod quant;
 pub mod reward;
 pub mod rng;
@@ -59,6 +61,7 @@ pub mod weights;
 
 #[cfg(feature = "std")]
 pub use any_hierarchy::AnyHierarchy;
+pub use carbon_profile::CarbonProfile;
 pub use error::InferError;
 pub use features::{
     AppContext, CarbonObs, EncoderConfig, OperationalStep, STEP_S, Scale, StrategicObs, TacticalContext, TacticalObs,
@@ -69,6 +72,7 @@ pub use kernels::{Kernels, Tier};
 pub use layers::{Dense, DenseI8, F32, I8, LayerNorm, Linear, LstmLayer, Part, Precision};
 pub use models::{ActorCritic, Dqn, Forecaster, Model};
 pub use placement::{MEMORY_TIERS_MB, Provider, REGION_SLOTS};
+pub use prices::{PriceTable, ProviderPrices};
 pub use reward::{Reward, RewardBounds};
 pub use telemetry::{Outcome, Telemetry};
 pub use tracker::{Refreshed, Tracker};

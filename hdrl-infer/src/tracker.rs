@@ -98,6 +98,18 @@ impl Tracker {
 }
 
 impl<P: Precision> Hierarchy<P> {
+    /// What a request of `tr`'s function that executed `exec_ms` cost at its current decision,
+    /// USD, from the bundle's price table ([`crate::PriceTable::cost_usd`], the trainer's
+    /// billing); 0 before the first decision or when the bundle carries no price table. A
+    /// gateway that only sees end-to-end latency passes it (an upper bound on the execution
+    /// time: it includes the network).
+    pub fn request_cost(&self, tr: &Tracker, exec_ms: f32) -> f32 {
+        match (self.prices, tr.decision) {
+            (Some(p), Some(d)) => p.cost_usd(d.provider, d.memory_tier as usize, f64::from(exec_ms) / 1000.0) as f32,
+            _ => 0.0,
+        }
+    }
+
     /// Bring `tr`'s decision up to `now` (s), running only the layers whose cadence came:
     /// see [`Refreshed`]. Call it on a timer (every step) or before reading a decision; calls
     /// in between cost a clock check.

@@ -3,7 +3,7 @@
 //! ```text
 //! offset  size  field
 //! 0       8     magic  "HDRLWTS\0"
-//! 8       2     format version, u16 little-endian (this library: 3)
+//! 8       2     format version, u16 little-endian (this library: 5)
 //! 10      4     body length in bytes, u32 little-endian
 //! 14      4     CRC-32 (IEEE) of the body, u32 little-endian
 //! 18      n     body: postcard encoding of [`Bundle`]
@@ -11,7 +11,7 @@
 //!
 //! The fixed header is checked first, so a file from another format version is reported as
 //! such whatever its body looks like. The body holds provenance, the encoder constants, the
-//! reward bounds (version 2 on) and
+//! reward bounds (version 2 on), the optional price table and carbon profile (version 5 on) and
 //! one [`ModelRecord`] per model (any subset of DQN, PPO, LSTM). A record names its kind,
 //! quantisation and dimensions, and carries the tensors as one little-endian payload in the
 //! order the model's parts are declared. Parsing borrows from the input (`&str`, `&[u8]`)
@@ -22,7 +22,9 @@ use core::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::InferError;
+use crate::carbon_profile::CarbonProfile;
 use crate::features::EncoderConfig;
+use crate::prices::PriceTable;
 use crate::reward::RewardBounds;
 
 /// First eight bytes of every weight file.
@@ -30,8 +32,10 @@ pub const MAGIC: [u8; 8] = *b"HDRLWTS\0";
 /// The format version this library reads and writes. Version 2 added the reward bounds;
 /// version 3 the carbon, CPU-share and current-placement inputs (wider DQN and PPO inputs, the
 /// carbon encoder constant); version 4 the forecaster's residual output clamped at zero
-/// instead of a softplus (the same weights mean another forecast).
-pub const FORMAT_VERSION: u16 = 4;
+/// instead of a softplus (the same weights mean another forecast); version 5 the providers'
+/// price table and the regions' typical-day carbon intensity, so a gateway prices requests and
+/// knows carbon without outside data.
+pub const FORMAT_VERSION: u16 = 5;
 /// Size of the fixed header before the body.
 pub const HEADER_BYTES: usize = 18;
 /// Most metrics a provenance record holds.
@@ -159,6 +163,12 @@ pub struct Bundle<'a> {
     pub encoder: EncoderConfig,
     /// The reward bounds the models were trained and evaluated with.
     pub reward_bounds: RewardBounds,
+    /// The providers' prices the models were trained with (what a [`crate::Tracker`] prices
+    /// measured requests with), if the trainer stored them.
+    pub prices: Option<PriceTable>,
+    /// The regions' typical-day carbon intensity (a gateway's default when it has no carbon
+    /// API), if the trainer stored it.
+    pub carbon_profile: Option<CarbonProfile>,
     /// The models, at most one per kind.
     #[serde(borrow)]
     pub models: heapless::Vec<ModelRecord<'a>, 3>,
@@ -179,7 +189,8 @@ impl<'a> Bundle<'a> {
     /// [`InferError::BadMagic`], [`InferError::UnsupportedVersion`], [`InferError::Truncated`],
     /// [`InferError::TrailingBytes`], [`InferError::ChecksumMismatch`],
     /// [`InferError::Malformed`], [`InferError::UnknownKind`], [`InferError::DuplicateModel`],
-    /// the encoder checks of [`EncoderConfig::validate`] and [`InferError::BadRewardBounds`].
+    /// the encoder checks of [`EncoderConfig::validate`], [`InferError::BadRewardBounds`],
+    /// [`InferError::BadPriceTable`] and [`InferError::BadCarbonProfile`].
     pub fn parse(bytes: &'a [u8]) -> Result<Self, InferError> {
         let m = bytes.len().min(MAGIC.len());
         if bytes[..m] != MAGIC[..m] {
@@ -222,6 +233,12 @@ impl<'a> Bundle<'a> {
         bundle.encoder.validate()?;
         if !bundle.reward_bounds.is_valid() {
             return Err(InferError::BadRewardBounds);
+        }
+        if bundle.prices.is_some_and(|p| !p.is_valid()) {
+            return Err(InferError::BadPriceTable);
+        }
+        if bundle.carbon_profile.is_some_and(|c| !c.is_valid()) {
+            return Err(InferError::BadCarbonProfile);
         }
         Ok(bundle)
     }

@@ -103,3 +103,45 @@ fn the_operational_layer_follows_a_burst_and_the_silence_after_it() {
     assert!(burst.concurrency >= steady.concurrency);
     assert_eq!(silence.concurrency, 0, "an idle window holds no instance warm");
 }
+
+#[test]
+fn requests_are_priced_with_the_bundle_at_the_current_placement() {
+    let m = Hierarchy::<I8>::load(&seeded_bundle(5, Quant::I8)).unwrap();
+    let mut tr = Tracker::new(app(), 15.0).unwrap();
+    assert_eq!(m.request_cost(&tr, 400.0), 0.0, "no decision yet: no placement to price");
+    let t0 = 3.0 * 86_400.0;
+    m.refresh(&mut tr, t0, &carbon()).unwrap();
+    let d = *tr.decision().unwrap();
+    let prices = m.prices.unwrap();
+    let want = prices.cost_usd(d.provider, d.memory_tier as usize, 0.4) as f32;
+    assert_eq!(m.request_cost(&tr, 400.0), want);
+    assert!(want > 0.0);
+    assert!(m.request_cost(&tr, 4_000.0) > want, "longer executions cost more");
+    assert!(m.request_cost(&tr, f32::NAN) > 0.0 && m.request_cost(&tr, -3.0).is_finite(), "the request fee at least");
+    // Priced requests feed the hour's cost per million like given costs do.
+    for k in 0..40 {
+        let s = t0 + 10.0 + k as f64;
+        tr.start(s).unwrap();
+        let cost_usd = m.request_cost(&tr, 400.0);
+        tr.end(s + 0.4, &Outcome { latency_ms: 400.0, cold: false, cost_usd }).unwrap();
+    }
+    let obs = tr.observation(t0 + 3600.0, &carbon()).unwrap();
+    let per_m = obs.tactical.cost_usd_per_m;
+    assert!((per_m - want * 1e6).abs() <= 1e-3 * want * 1e6, "{per_m} vs {}", want * 1e6);
+}
+
+#[test]
+fn without_a_carbon_api_the_bundle_gives_the_hour_of_its_typical_day() {
+    let m = Hierarchy::<I8>::load(&seeded_bundle(5, Quant::I8)).unwrap();
+    let profile = m.carbon_profile.unwrap();
+    let (night, noon) = (2.0 * 86_400.0 + 0.5 * 3600.0, 2.0 * 86_400.0 + 12.5 * 3600.0);
+    assert_eq!(m.default_carbon(night).now[0][1], profile.by_hour[0][1][0]);
+    assert_eq!(m.default_carbon(noon).now[0][1], profile.by_hour[0][1][12]);
+    assert_ne!(m.default_carbon(night), m.default_carbon(noon));
+    // Decisions on the default carbon are decisions on that observation, nothing else.
+    let mut a = Tracker::new(app(), 15.0).unwrap();
+    let mut b = Tracker::new(app(), 15.0).unwrap();
+    m.refresh(&mut a, noon, &m.default_carbon(noon)).unwrap();
+    m.refresh(&mut b, noon, &profile.observation(noon)).unwrap();
+    assert_eq!(a.decision(), b.decision());
+}

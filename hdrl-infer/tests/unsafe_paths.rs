@@ -42,6 +42,8 @@ fn bundle(payload: &[u8]) -> Bundle<'_> {
         provenance: Provenance::default(),
         encoder: EncoderConfig::DEFAULT,
         reward_bounds: hdrl_infer::RewardBounds::DEFAULT,
+        prices: None,
+        carbon_profile: None,
         models,
     }
 }

@@ -109,6 +109,8 @@ fn subsets_load_and_missing_models_are_named() {
         provenance: Provenance::default(),
         encoder: EncoderConfig::DEFAULT,
         reward_bounds: hdrl_infer::RewardBounds::DEFAULT,
+        prices: None,
+        carbon_profile: None,
         models,
     };
     let bytes = b.to_bytes().unwrap();
@@ -162,6 +164,8 @@ fn every_bad_file_is_its_own_error() {
             provenance: Provenance::default(),
             encoder: enc,
             reward_bounds: hdrl_infer::RewardBounds::DEFAULT,
+            prices: None,
+            carbon_profile: None,
             models: heapless::Vec::from_slice(&models).unwrap(),
         };
         b.to_bytes().unwrap()
@@ -216,10 +220,36 @@ fn every_bad_file_is_its_own_error() {
             provenance: Provenance::default(),
             encoder: EncoderConfig::DEFAULT,
             reward_bounds: bounds,
+            prices: None,
+            carbon_profile: None,
             models: heapless::Vec::from_slice(std::slice::from_ref(&rec)).unwrap(),
         };
         assert_eq!(load(&b.to_bytes().unwrap()), Err(InferError::BadRewardBounds), "{bounds:?}");
     }
+
+    let with_defaults = |prices, carbon_profile| {
+        Bundle {
+            provenance: Provenance::default(),
+            encoder: EncoderConfig::DEFAULT,
+            reward_bounds: hdrl_infer::RewardBounds::DEFAULT,
+            prices,
+            carbon_profile,
+            models: heapless::Vec::from_slice(std::slice::from_ref(&rec)).unwrap(),
+        }
+        .to_bytes()
+        .unwrap()
+    };
+    let mut prices = hdrl_infer::fixtures::FIXTURE_PRICES;
+    prices.providers[2].usd_per_gb_s = -1e-6;
+    assert_eq!(load(&with_defaults(Some(prices), None)), Err(InferError::BadPriceTable));
+    prices.providers[2].usd_per_gb_s = 1e-6;
+    prices.providers[0].billing_increment_ms = 0.0;
+    assert_eq!(load(&with_defaults(Some(prices), None)), Err(InferError::BadPriceTable));
+    let mut carbon = hdrl_infer::fixtures::fixture_carbon_profile();
+    carbon.by_hour[1][3][23] = f32::INFINITY;
+    assert_eq!(load(&with_defaults(None, Some(carbon))), Err(InferError::BadCarbonProfile));
+    carbon.by_hour[1][3][23] = 2_500.0;
+    assert_eq!(load(&with_defaults(None, Some(carbon))), Err(InferError::BadCarbonProfile));
 
     let int8 = seeded_bundle(25, Quant::I8);
     assert_eq!(
@@ -227,6 +257,28 @@ fn every_bad_file_is_its_own_error() {
         Err(InferError::WrongQuant { kind: ModelKind::Dqn, expected: Quant::F32, found: Quant::I8 })
     );
     assert!(Hierarchy::<I8>::load(&int8).is_ok());
+}
+
+#[test]
+fn the_price_table_and_carbon_profile_round_trip_and_are_optional() {
+    let bytes = seeded_bundle(26, Quant::I8);
+    let b = Bundle::parse(&bytes).unwrap();
+    assert_eq!(b.prices, Some(hdrl_infer::fixtures::FIXTURE_PRICES));
+    assert_eq!(b.carbon_profile, Some(hdrl_infer::fixtures::fixture_carbon_profile()));
+    let h = Hierarchy::<I8>::load(&bytes).unwrap();
+    assert_eq!(h.prices, b.prices);
+    let noon = 86_400.0 * 19_000.0 + 12.5 * 3600.0;
+    assert_eq!(h.default_carbon(noon), b.carbon_profile.unwrap().observation(noon));
+    assert!(h.default_carbon(noon).now[2][1] > 0.0);
+    // Written back by the hierarchy, both survive.
+    let again = h.bundle_bytes(&ModelKind::ALL, Provenance::default()).unwrap();
+    let b2 = Bundle::parse(&again).unwrap();
+    assert_eq!((b2.prices, b2.carbon_profile), (b.prices, b.carbon_profile));
+    // Without them: no prices, zero carbon.
+    let bare = Bundle { prices: None, carbon_profile: None, ..b }.to_bytes().unwrap();
+    let h = Hierarchy::<I8>::load(&bare).unwrap();
+    assert_eq!((h.prices, h.carbon_profile), (None, None));
+    assert_eq!(h.default_carbon(noon), hdrl_infer::CarbonObs::default());
 }
 
 #[test]
@@ -255,6 +307,8 @@ fn every_single_byte_corruption_is_caught() {
         provenance: Provenance::default(),
         encoder: EncoderConfig::DEFAULT,
         reward_bounds: hdrl_infer::RewardBounds::DEFAULT,
+        prices: None,
+        carbon_profile: None,
         models,
     }
     .to_bytes()

@@ -350,7 +350,7 @@ proptest! {
     ) {
         let s = sim();
         let o = s.invocation(&prof, pl, d_ref, cold_ms, d_ref);
-        prop_assert!(o.cost_usd.is_finite() && o.cost_usd >= s.data.provider(pl.provider).usd_per_request, "{o:?}");
+        prop_assert!(o.cost_usd.is_finite() && o.cost_usd >= s.data.provider(pl.provider).prices.usd_per_request, "{o:?}");
         prop_assert!(o.latency_ms.is_finite() && o.latency_ms >= s.rtt_ms(&prof, pl), "{o:?}");
         prop_assert!(o.carbon_g.is_finite() && o.carbon_g >= 0.0, "{o:?}");
         if prof.memory_need_mb == 0.0 {

@@ -26,12 +26,18 @@ fn derived_bounds_are_stored_in_every_bundle_and_read_back() {
     let l = hdrl_train::algos::lstm::ForecastNet::<burn::backend::NdArray>::new(&Default::default(), &dev);
     let mut ex =
         Exported::all(export::dqn(&q).unwrap(), export::ppo(&p).unwrap(), export::forecaster(&l).unwrap(), sc.enc);
-    ex.set_reward_bounds(b);
+    ex.set_context(&sc.sim);
     let info = ProvenanceInfo { trace: sc.trace.source.clone(), ..Default::default() };
     let f32b = export::bundle_bytes(&ex.f32, &ModelKind::ALL, &info).unwrap();
     let i8b = export::bundle_bytes(&ex.int8, &ModelKind::ALL, &info).unwrap();
     assert_eq!(Hierarchy::<F32>::load(&f32b).unwrap().reward_bounds, b);
     assert_eq!(Hierarchy::<I8>::load(&i8b).unwrap().reward_bounds, b);
+    // The bundle prices requests exactly as the simulator bills them, and knows carbon.
+    let h8 = Hierarchy::<I8>::load(&i8b).unwrap();
+    assert_eq!(h8.prices, Some(sc.sim.data.price_table()));
+    assert_eq!(h8.carbon_profile, Some(sc.sim.carbon.profile()));
+    let pl = hdrl_train::sim::Placement { provider: hdrl_infer::Provider::Azure, region: 1, tier: 5 };
+    assert_eq!(h8.prices.unwrap().cost_usd(pl.provider, 5, 0.0421), sc.sim.cost_usd(pl, 0.0421));
 
     // A scenario built with a bundle's bounds scores with exactly those.
     let cfg = ScenarioConfig { bounds: Some(b), ..Default::default() };

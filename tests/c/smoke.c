@@ -55,7 +55,7 @@ static void test_status_messages(void) {
       CHECK(st == HDRL_STATUS_INVALID_PARAMETER);
     }
   }
-  CHECK(known == 29);
+  CHECK(known == 31);
   CHECK_STATUS(hdrl_status_message(HDRL_STATUS_OK, buf, sizeof buf, &written), HDRL_STATUS_OK);
   CHECK(strcmp(buf, "success") == 0 && written == 7);
 
@@ -400,25 +400,42 @@ static void test_tracker(const hdrl_model *model) {
   const double day = 86400.0 * 20000; /* a UTC midnight */
   for (int k = 0; k < 30; k++) {
     CHECK_STATUS(hdrl_tracker_start(t, day + k), HDRL_STATUS_OK);
-    CHECK_STATUS(hdrl_tracker_end(t, day + k + 0.25, 250.0f, k == 0, 2e-6f), HDRL_STATUS_OK);
+    CHECK_STATUS(hdrl_tracker_end(NULL, t, day + k + 0.25, 250.0f, k == 0, 2e-6f), HDRL_STATUS_OK);
   }
   CHECK_STATUS(hdrl_tracker_start(t, NAN), HDRL_STATUS_BAD_EVENT);
   CHECK(strstr(last_detail(), "clock") != NULL);
-  CHECK_STATUS(hdrl_tracker_end(t, day + 30, NAN, false, 0), HDRL_STATUS_BAD_EVENT);
+  CHECK_STATUS(hdrl_tracker_end(NULL, t, day + 30, NAN, false, 0), HDRL_STATUS_BAD_EVENT);
   CHECK(strstr(last_detail(), "latency") != NULL);
-  CHECK_STATUS(hdrl_tracker_end(t, day + 30, 1, false, -1), HDRL_STATUS_BAD_EVENT);
+  CHECK_STATUS(hdrl_tracker_end(NULL, t, day + 30, 1, false, NAN), HDRL_STATUS_BAD_EVENT);
+  /* Priced by the bundle: needs the model. */
+  CHECK_STATUS(hdrl_tracker_end(NULL, t, day + 30, 1, false, HDRL_COST_FROM_BUNDLE), HDRL_STATUS_NULL_POINTER);
+  uint32_t carries = 0;
+  CHECK_STATUS(hdrl_model_carries(model, &carries), HDRL_STATUS_OK);
+  CHECK(carries == (HDRL_BUNDLE_PRICES | HDRL_BUNDLE_CARBON_PROFILE)); /* fixture bundles carry both */
+  CHECK_STATUS(hdrl_model_carries(model, NULL), HDRL_STATUS_NULL_POINTER);
+  float cost = -1;
+  CHECK_STATUS(hdrl_tracker_cost(model, t, 250.0f, &cost), HDRL_STATUS_OK);
+  CHECK(cost == 0.0f); /* no decision yet: no placement to price */
   CHECK_STATUS(hdrl_tracker_refresh(model, t, day + 30.5, NULL, &layers), HDRL_STATUS_OK);
   CHECK(layers == (HDRL_LAYER_STRATEGIC | HDRL_LAYER_TACTICAL | HDRL_LAYER_OPERATIONAL));
   CHECK_STATUS(hdrl_tracker_decision(t, &d), HDRL_STATUS_OK);
   CHECK(d.memory_mb >= 512 && d.forecast.source == HDRL_FORECAST_SOURCE_MODEL);
+  CHECK_STATUS(hdrl_tracker_cost(model, t, 250.0f, &cost), HDRL_STATUS_OK);
+  float longer = 0;
+  CHECK_STATUS(hdrl_tracker_cost(model, t, 2500.0f, &longer), HDRL_STATUS_OK);
+  CHECK(cost > 0.0f && longer > cost);
+  CHECK_STATUS(hdrl_tracker_cost(model, t, 250.0f, NULL), HDRL_STATUS_NULL_POINTER);
   /* What it measured: one request per 1-s step, 250 ms in flight each. */
   hdrl_observation seen;
-  CHECK_STATUS(hdrl_tracker_observation(t, day + 30.5, NULL, &seen), HDRL_STATUS_OK);
+  CHECK_STATUS(hdrl_tracker_observation(NULL, t, day + 30.5, NULL, &seen), HDRL_STATUS_OK);
+  CHECK(seen.carbon_now_g_per_kwh[0][0] == 0.0f); /* no model, no carbon: unknown */
+  CHECK_STATUS(hdrl_tracker_observation(model, t, day + 30.5, NULL, &seen), HDRL_STATUS_OK);
+  CHECK(seen.carbon_now_g_per_kwh[0][0] > 0.0f); /* the bundle's typical day */
   CHECK(seen.step_request_rate == 1.0f && fabsf(seen.step_queue_depth - 0.25f) < 1e-6f);
   CHECK(seen.app_memory_need_mb == 300.0f && seen.app_home_region == 1);
   CHECK(seen.tactical_request_rate == 0.0f); /* no hour has closed with requests yet */
-  CHECK_STATUS(hdrl_tracker_observation(t, INFINITY, NULL, &seen), HDRL_STATUS_BAD_EVENT);
-  CHECK_STATUS(hdrl_tracker_observation(t, day + 30.5, NULL, NULL), HDRL_STATUS_NULL_POINTER);
+  CHECK_STATUS(hdrl_tracker_observation(model, t, INFINITY, NULL, &seen), HDRL_STATUS_BAD_EVENT);
+  CHECK_STATUS(hdrl_tracker_observation(model, t, day + 30.5, NULL, NULL), HDRL_STATUS_NULL_POINTER);
   /* Same step: nothing runs, the cached decision stands. A new step: the LSTM only. */
   CHECK_STATUS(hdrl_tracker_refresh(model, t, day + 30.9, NULL, &layers), HDRL_STATUS_OK);
   CHECK(layers == 0);
@@ -454,7 +471,7 @@ static void test_table(const hdrl_model *model) {
   CHECK_STATUS(hdrl_table_start(model, mem, len, (const uint8_t *)"f1", 2, t, NULL, &a), HDRL_STATUS_OK);
   CHECK(a.layers == (HDRL_LAYER_STRATEGIC | HDRL_LAYER_TACTICAL | HDRL_LAYER_OPERATIONAL));
   uint32_t f1 = a.entry;
-  CHECK_STATUS(hdrl_table_end(mem, len, f1, t + 0.1, 100, true, 1e-6f), HDRL_STATUS_OK);
+  CHECK_STATUS(hdrl_table_end(NULL, mem, len, f1, t + 0.1, 100, true, 1e-6f), HDRL_STATUS_OK);
   CHECK_STATUS(hdrl_table_start(model, mem, len, (const uint8_t *)"f1", 2, t + 1, NULL, &a), HDRL_STATUS_OK);
   CHECK(a.layers == 0 && a.entry == f1); /* same step: the cached decision */
   CHECK_STATUS(hdrl_table_start(model, mem, len, (const uint8_t *)"f2", 2, t + 2, NULL, &a), HDRL_STATUS_OK);
@@ -463,8 +480,11 @@ static void test_table(const hdrl_model *model) {
   CHECK_STATUS(hdrl_table_functions(mem, len, &n), HDRL_STATUS_OK);
   CHECK(n == 2);
   CHECK_STATUS(hdrl_table_start(model, mem, len, (const uint8_t *)"f1", 0, t, NULL, &a), HDRL_STATUS_INVALID_PARAMETER);
-  CHECK_STATUS(hdrl_table_end(mem, len, 7, t, 1, false, 0), HDRL_STATUS_INVALID_PARAMETER);
-  CHECK_STATUS(hdrl_table_end(mem, len, f1, NAN, 1, false, 0), HDRL_STATUS_BAD_EVENT);
+  CHECK_STATUS(hdrl_table_end(model, mem, len, 7, t, 1, false, 0), HDRL_STATUS_INVALID_PARAMETER);
+  CHECK_STATUS(hdrl_table_end(model, mem, len, f1, NAN, 1, false, 0), HDRL_STATUS_BAD_EVENT);
+  CHECK_STATUS(hdrl_table_end(model, mem, len, f1, t + 1.2, 100, false, HDRL_COST_FROM_BUNDLE), HDRL_STATUS_OK);
+  CHECK_STATUS(hdrl_table_end(NULL, mem, len, f1, t + 1.3, 100, false, HDRL_COST_FROM_BUNDLE),
+               HDRL_STATUS_NULL_POINTER);
   free(mem);
 }
 

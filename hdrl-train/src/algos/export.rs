@@ -117,10 +117,12 @@ pub struct Exported {
 }
 
 impl Exported {
-    /// Store the reward bounds the models were trained with (both precisions).
-    pub fn set_reward_bounds(&mut self, b: hdrl_infer::RewardBounds) {
-        self.f32.reward_bounds = b;
-        self.int8.reward_bounds = b;
+    /// Store what the models were trained with (both precisions): the reward bounds, the
+    /// simulator's price table (the cost a gateway's tracker then measures) and the regions'
+    /// typical-day carbon (a gateway's default without a carbon API).
+    pub fn set_context(&mut self, sim: &crate::sim::Sim) {
+        set_context(&mut self.f32, sim);
+        set_context(&mut self.int8, sim);
     }
 
     /// Quantise an f32 hierarchy.
@@ -163,6 +165,14 @@ pub fn hierarchy(
         f.mark_loaded(ModelKind::Lstm);
     }
     f
+}
+
+/// Store the reward bounds, price table and carbon profile of `sim` in a hierarchy (see
+/// [`Exported::set_context`]).
+pub fn set_context<P: Precision>(h: &mut Hierarchy<P>, sim: &crate::sim::Sim) {
+    h.reward_bounds = sim.bounds;
+    h.prices = Some(sim.data.price_table());
+    h.carbon_profile = Some(sim.carbon.profile());
 }
 
 /// Provenance strings owned for the duration of a write.

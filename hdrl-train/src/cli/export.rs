@@ -64,7 +64,9 @@ pub fn export_run(run: &Path, out: Option<&Path>) -> Result<PathBuf> {
     )
     .with_context(|| format!("{}: invalid reward bounds", bounds_file.display()))?;
     let mut ex = Exported::new(export::hierarchy(dqn, ppo, lstm, enc));
-    ex.set_reward_bounds(bounds);
+    // The price table and carbon profile come from the embedded data, as in training.
+    let sim = crate::sim::Sim { bounds, ..crate::sim::Sim::new()? };
+    ex.set_context(&sim);
     for (k, v) in export::write_models(&out, &ex, &info)? {
         eprintln!("wrote {} ({v} bytes)", out.join(k.trim_start_matches("models/")).display());
     }

@@ -112,7 +112,7 @@ fn export_all<B: Backend>(
         export::forecaster(&t.lstm.model)?,
         sc.enc,
     );
-    ex.set_reward_bounds(sc.sim.bounds);
+    ex.set_context(&sc.sim);
     let info = ProvenanceInfo {
         trace: sc.trace.source.clone(),
         seed: s.seed,
@@ -128,7 +128,7 @@ fn export_all<B: Backend>(
     let dir = s.dir.join("models");
     let mut sizes = export::write_models(&dir, &ex, &info)?;
     let mut minutes = export::hierarchy(None, None, Some(export::forecaster(&t.lstm_minutes.model)?), sc.enc);
-    minutes.reward_bounds = sc.sim.bounds;
+    export::set_context(&mut minutes, &sc.sim);
     let info19 = ProvenanceInfo { trace: minutes_name.to_string(), ..info.clone() };
     let b19 = export::bundle_bytes(&minutes, &[ModelKind::Lstm], &info19)?;
     write_atomic(&dir.join("lstm2019.f32.hdrl"), &b19)?;

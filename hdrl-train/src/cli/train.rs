@@ -126,6 +126,6 @@ pub fn train<B: AutodiffBackend>(a: &TrainArgs, device: &B::Device) -> Result<()
         }
     };
     let mut ex = Exported::new(ex);
-    ex.set_reward_bounds(d.sim.bounds);
+    ex.set_context(&d.sim);
     write_one(&models, &ex, &info)
 }

@@ -10,6 +10,7 @@
 
 use anyhow::{Context, Result, anyhow, bail};
 use hdrl_infer::Provider;
+use hdrl_infer::carbon_profile::{CarbonProfile, HOURS_PER_DAY};
 
 const SERIES: &str = include_str!("../../data/carbon/hourly_2022/electricitymaps_lca_2022_hourly.csv");
 const ZONES: &str = include_str!("../../data/carbon/hourly_2022/zones.csv");
@@ -164,6 +165,24 @@ impl Carbon {
         self.at_hour(provider, slot, (t_s.max(0.0) / 3600.0) as usize)
     }
 
+    /// Each region slot's typical day: its mean intensity at each UTC hour over all of 2022
+    /// (whatever the mode and origin), the default a bundle carries for gateways without a
+    /// carbon API.
+    pub fn profile(&self) -> CarbonProfile {
+        let mut by_hour = [[[0.0f32; HOURS_PER_DAY]; 4]; 3];
+        for (p, slots) in by_hour.iter_mut().enumerate() {
+            for (slot, day) in slots.iter_mut().enumerate() {
+                let series = &self.hourly[self.zone_of[p][slot]];
+                for (hour, v) in day.iter_mut().enumerate() {
+                    // Hour 0 of 2022 is midnight UTC: hour i of the year is UTC hour i % 24.
+                    let at: Vec<f64> = series.iter().skip(hour).step_by(HOURS_PER_DAY).map(|&x| f64::from(x)).collect();
+                    *v = (at.iter().sum::<f64>() / at.len() as f64) as f32;
+                }
+            }
+        }
+        CarbonProfile { by_hour }
+    }
+
     /// What a decision at the start of trace hour `h` knows: the mean intensity of the 24
     /// hours before it (a persistence forecast; no peeking at the future). Hour 0 has no
     /// history and reads its own hour.
@@ -189,6 +208,21 @@ mod tests {
         for bad in ["2021-01-01T00:00Z", "2022-02-30T00:00Z", "2022-01-01T00:30Z", "2022-01-01", "yesterday"] {
             assert!(hour_of_2022(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn the_profile_is_each_slots_mean_by_utc_hour_over_the_year() {
+        let c = Carbon::load(DEFAULT_ORIGIN, CarbonMode::Hourly).unwrap();
+        let p = c.profile();
+        assert!(p.is_valid());
+        let z = c.zone_of[2][1];
+        let noon: f64 = (0..365).map(|d| c.hourly[z][d * 24 + 12] as f64).sum::<f64>() / 365.0;
+        assert!((p.by_hour[2][1][12] as f64 - noon).abs() < 1e-3, "{} vs {noon}", p.by_hour[2][1][12]);
+        // The day's mean of the profile is the annual mean.
+        let day_mean = p.by_hour[2][1].iter().map(|&v| v as f64).sum::<f64>() / 24.0;
+        assert!((day_mean - c.annual[z]).abs() < 1e-2 * c.annual[z], "{day_mean} vs {}", c.annual[z]);
+        // Solar-heavy grids are cleaner at midday than at night somewhere among the slots.
+        assert!(p.by_hour.iter().flatten().any(|d| d[12] < 0.9 * d[0] || d[20] < 0.9 * d[8]));
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! documented assumptions in [`crate::sim`]; nothing is retyped here.
 
 use anyhow::{Context, Result, anyhow, bail};
-use hdrl_infer::{MEMORY_TIERS_MB, Provider, REGION_SLOTS};
+use hdrl_infer::{MEMORY_TIERS_MB, PriceTable, Provider, ProviderPrices, REGION_SLOTS};
 
 const PRICING: &str = include_str!("../../data/pricing/serverless_pricing.csv");
 const ENERGY: &str = include_str!("../../data/carbon/energy_coefficients.csv");
@@ -71,14 +71,9 @@ pub struct Energy {
 pub struct ProviderData {
     /// Which provider.
     pub provider: Provider,
-    /// USD per GB-second of allocated memory.
-    pub usd_per_gb_s: f64,
-    /// USD per request.
-    pub usd_per_request: f64,
-    /// USD per GHz-second of CPU (GCP only; 0 elsewhere).
-    pub usd_per_ghz_s: f64,
-    /// CPU clock per memory tier in GHz (GCP only; 0 elsewhere).
-    pub ghz: [f64; 6],
+    /// Its prices and billing rule (GHz per tier for GCP, whose CPU is billed apart), as
+    /// hdrl-infer bills them and a bundle carries them.
+    pub prices: ProviderPrices,
     /// vCPUs per memory tier.
     pub vcpu: [f64; 6],
     /// Measured cold-start distribution per memory tier.
@@ -119,6 +114,14 @@ fn price(provider: &str, item_prefix: &str) -> Result<(f64, String)> {
 /// Per-request price: the file gives USD per million requests.
 fn per_request(provider: &str, item: &str) -> Result<f64> {
     Ok(price(provider, item)?.0 / 1e6)
+}
+
+/// The number before `unit` after `key` in a pricing note ("memory rounded up to 128 MB; min
+/// 100 ms": key "rounded up to ", unit "MB" gives 128).
+fn note_number(notes: &str, key: &str, unit: &str) -> Result<f64> {
+    let after = notes.split_once(key).ok_or_else(|| anyhow!("pricing note lacks '{key}': {notes}"))?.1;
+    let num = after.split_once(unit).ok_or_else(|| anyhow!("pricing note lacks '{key}… {unit}': {notes}"))?.0;
+    num.trim().parse().with_context(|| format!("pricing note '{key}… {unit}': {notes}"))
 }
 
 /// GCP's CPU clock per memory size, parsed from the pricing notes ("128MB=200MHz ... 4096MB=4.8GHz").
@@ -180,25 +183,34 @@ impl RefData {
         let mb_per_vcpu: f64 =
             aws_mem_note.split_whitespace().next().ok_or_else(|| anyhow!("AWS memory note"))?.parse()?;
         let aws_sizes = [128, 256, 512, 1024, 2048, 4096, 8192];
+        // Billing increments the price file does not state: AWS Lambda bills in 1-ms steps,
+        // Google Cloud Functions (1st gen) in 100-ms steps (their pricing pages); Azure's are in
+        // its price row's notes.
         let aws = ProviderData {
             provider: Provider::Aws,
-            usd_per_gb_s: aws_gb_s,
-            usd_per_request: per_request("aws", "requests")?,
-            usd_per_ghz_s: 0.0,
-            ghz: [0.0; 6],
+            prices: ProviderPrices {
+                usd_per_gb_s: aws_gb_s,
+                usd_per_request: per_request("aws", "requests")?,
+                billing_increment_ms: 1.0,
+                ..ProviderPrices::FREE
+            },
             vcpu: MEMORY_TIERS_MB.map(|m| m as f64 / mb_per_vcpu),
             cold: tiers(|mb| coldstart("coldstart_aws_bymemory.json", &format!("{} MB", nearest(&aws_sizes, mb))))?,
             energy: energy(Provider::Aws)?,
         };
         // Azure Functions Consumption: one vCPU at every tier (assumption), JS cold starts.
-        let (az_gb_s, _) = price("azure", "execution time")?;
+        let (az_gb_s, az_note) = price("azure", "execution time")?;
         let az_cold = coldstart("coldstart_all_bylanguage.json", "Azure JavaScript")?;
         let azure = ProviderData {
             provider: Provider::Azure,
-            usd_per_gb_s: az_gb_s,
-            usd_per_request: per_request("azure", "executions")?,
-            usd_per_ghz_s: 0.0,
-            ghz: [0.0; 6],
+            prices: ProviderPrices {
+                usd_per_gb_s: az_gb_s,
+                usd_per_request: per_request("azure", "executions")?,
+                billing_increment_ms: 1.0,
+                min_billed_ms: note_number(&az_note, "min ", "ms")?,
+                memory_increment_mb: note_number(&az_note, "rounded up to ", "MB")?,
+                ..ProviderPrices::FREE
+            },
             vcpu: [1.0; 6],
             cold: [az_cold; 6],
             energy: energy(Provider::Azure)?,
@@ -214,10 +226,14 @@ impl RefData {
         let gcp_sizes = [128, 256, 512, 1024, 2048];
         let gcp = ProviderData {
             provider: Provider::Gcp,
-            usd_per_gb_s: gcp_gb_s,
-            usd_per_request: per_request("gcp", "invocations")?,
-            usd_per_ghz_s: gcp_ghz_s,
-            ghz,
+            prices: ProviderPrices {
+                usd_per_gb_s: gcp_gb_s,
+                usd_per_request: per_request("gcp", "invocations")?,
+                usd_per_ghz_s: gcp_ghz_s,
+                ghz,
+                billing_increment_ms: 100.0,
+                ..ProviderPrices::FREE
+            },
             vcpu: ghz.map(|g| g / 2.4),
             cold: tiers(|mb| coldstart("coldstart_gcp_bymemory.json", &format!("{} MB", nearest(&gcp_sizes, mb))))?,
             energy: energy(Provider::Gcp)?,
@@ -243,6 +259,11 @@ impl RefData {
     pub fn provider(&self, p: Provider) -> &ProviderData {
         &self.providers[p as usize]
     }
+
+    /// Every provider's prices, as the simulator bills and a bundle carries them.
+    pub fn price_table(&self) -> PriceTable {
+        PriceTable { providers: self.providers.each_ref().map(|d| d.prices) }
+    }
 }
 
 fn slot(name: &str) -> Result<usize> {
@@ -265,15 +286,17 @@ mod tests {
     fn reference_data_loads_with_the_published_values() {
         let d = RefData::load().unwrap();
         let aws = d.provider(Provider::Aws);
-        assert_eq!(aws.usd_per_gb_s, 0.0000166667);
-        assert!((aws.usd_per_request - 0.2e-6).abs() < 1e-18);
+        assert_eq!(aws.prices.usd_per_gb_s, 0.0000166667);
+        assert!((aws.prices.usd_per_request - 0.2e-6).abs() < 1e-18);
         assert!((aws.vcpu[5] - 3008.0 / 1769.0).abs() < 1e-12);
         assert_eq!(aws.cold[0].median, 0.2543);
         let gcp = d.provider(Provider::Gcp);
-        assert_eq!(gcp.ghz[0], 0.2);
-        assert_eq!(gcp.ghz[5], 4.8);
+        assert_eq!(gcp.prices.ghz[0], 0.2);
+        assert_eq!(gcp.prices.ghz[5], 4.8);
         let az = d.provider(Provider::Azure);
-        assert_eq!(az.usd_per_gb_s, 0.000016);
+        assert_eq!(az.prices.usd_per_gb_s, 0.000016);
+        assert_eq!((az.prices.min_billed_ms, az.prices.memory_increment_mb), (100.0, 128.0));
+        assert!(d.price_table().is_valid());
         assert_eq!(az.cold[3].median, 1.5751);
         assert_eq!(d.rtt_ms[0][3], 216.7);
         assert_eq!(d.rtt_ms[3][0], 216.7);

@@ -14,7 +14,6 @@
 //!
 //! Keep-alive and pre-warming live with the instance pools ([`crate::sim::pool`]).
 
-use hdrl_infer::Provider;
 use hdrl_infer::reward::{Reward, RewardBounds};
 
 use crate::data::carbon::{Carbon, CarbonMode, DEFAULT_ORIGIN};
@@ -79,28 +78,15 @@ impl Sim {
         d_ref.max(0.0) * ((1.0 - cpu) + cpu / speed)
     }
 
-    /// Billed cost of one execution of `exec_s` seconds, USD.
+    /// Billed cost of one execution of `exec_s` seconds, USD: hdrl-infer's
+    /// [`hdrl_infer::PriceTable::cost_usd`], the billing a gateway's tracker uses.
     pub fn cost_usd(&self, pl: Placement, exec_s: f64) -> f64 {
-        let d = self.data.provider(pl.provider);
-        let gb = pl.memory_mb() / 1024.0;
-        let t = exec_s.max(0.0);
-        let compute = match pl.provider {
-            Provider::Aws => (t * 1000.0).ceil() / 1000.0 * gb * d.usd_per_gb_s,
-            Provider::Azure => {
-                let gb = (pl.memory_mb() / 128.0).ceil() * 128.0 / 1024.0;
-                ((t * 1000.0).ceil() / 1000.0).max(0.1) * gb * d.usd_per_gb_s
-            }
-            Provider::Gcp => {
-                let billed = (t * 10.0).ceil() / 10.0;
-                billed * (gb * d.usd_per_gb_s + d.ghz[pl.tier as usize] * d.usd_per_ghz_s)
-            }
-        };
-        compute + d.usd_per_request
+        self.data.provider(pl.provider).prices.cost_usd(pl.tier as usize, exec_s)
     }
 
     /// GB-second price of keeping an instance of this placement alive, USD/s.
     pub fn idle_usd_per_s(&self, pl: Placement) -> f64 {
-        pl.memory_mb() / 1024.0 * self.data.provider(pl.provider).usd_per_gb_s
+        self.data.provider(pl.provider).prices.idle_usd_per_s(pl.tier as usize)
     }
 
     /// Energy of one execution, kWh (CCF model: vCPU watts interpolated by utilisation,
@@ -217,6 +203,7 @@ impl Totals {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use hdrl_infer::Provider;
 
     fn prof() -> Profile {
         Profile::example()

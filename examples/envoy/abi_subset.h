@@ -70,6 +70,20 @@ typedef enum envoy_dynamic_module_type_http_header_type {
   envoy_dynamic_module_type_http_header_type_ResponseTrailer,
 } envoy_dynamic_module_type_http_header_type;
 
+/* Where envoy_dynamic_module_callback_http_get_metadata_* reads metadata from. */
+typedef enum envoy_dynamic_module_type_metadata_source {
+  // stream's dynamic metadata.
+  envoy_dynamic_module_type_metadata_source_Dynamic,
+  // route metadata
+  envoy_dynamic_module_type_metadata_source_Route,
+  // cluster metadata
+  envoy_dynamic_module_type_metadata_source_Cluster,
+  // host (LbEndpoint in xDS) metadata
+  envoy_dynamic_module_type_metadata_source_Host,
+  // host locality (LocalityLbEndpoints in xDS) metadata
+  envoy_dynamic_module_type_metadata_source_HostLocality,
+} envoy_dynamic_module_type_metadata_source;
+
 /* Log level passed to envoy_dynamic_module_callback_log. */
 typedef enum envoy_dynamic_module_type_log_level {
   envoy_dynamic_module_type_log_level_Trace,
@@ -288,6 +302,16 @@ bool envoy_dynamic_module_callback_http_set_header(
     envoy_dynamic_module_type_http_filter_envoy_ptr filter_envoy_ptr,
     envoy_dynamic_module_type_http_header_type header_type,
     envoy_dynamic_module_type_module_buffer key, envoy_dynamic_module_type_module_buffer value);
+
+/* The string value of metadata `key` in namespace `ns` from `metadata_source`; false when the
+ * metadata is not accessible, the namespace or key does not exist or the value is not a string.
+ * The buffer is owned by Envoy, valid until the end of the current hook unless a setter is
+ * called. */
+bool envoy_dynamic_module_callback_http_get_metadata_string(
+    envoy_dynamic_module_type_http_filter_envoy_ptr filter_envoy_ptr,
+    envoy_dynamic_module_type_metadata_source metadata_source,
+    envoy_dynamic_module_type_module_buffer ns, envoy_dynamic_module_type_module_buffer key,
+    envoy_dynamic_module_type_envoy_buffer* result);
 
 /* Clears the route cache so the next route() call re-evaluates the route table. No-op in the
  * wrong phase. */

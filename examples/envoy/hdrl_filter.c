@@ -36,9 +36,11 @@
  * state each time (x-hdrl-status: ok:untracked).
  *
  * Measure mode (filter_config "measure bundle=PATH [functions=N] [step_s=S]
- * [function_header=H] [cold_header=H] [duration_ms= memory_mb= home_region= sla_ms=
- * cpu_share=] [test_clock=1]", keys in examples/reference/hdrl_measure.h): the filter measures,
- * it does not ask. The function id comes from a configurable request header; each function
+ * [function_header=H | function_from=route] [cold_header=H] [duration_ms= memory_mb=
+ * home_region= sla_ms= cpu_share=] [test_clock=1]", keys in examples/reference/hdrl_measure.h):
+ * the filter measures, it does not ask. The function id comes from a configurable request
+ * header or, with function_from=route, from the matched route's metadata
+ * (`metadata: { filter_metadata: { hdrl: { function: ID } } }` on the route); each function
  * gets a tracker in one libhdrl table (hdrl_table_*) for all workers, sized by functions=
  * (default 100000), with a lock per function inside the table, fed
  * with the request's start (request-headers hook, the clock) and end (stream-complete hook:
@@ -46,7 +48,9 @@
  * gets its function's cached decision, refreshed only at each layer's cadence (the DQN once a
  * UTC day, the PPO once an hour, the LSTM once a step); no x-hdrl-* metric header is read.
  * Request headers set (for the router and the upstream): x-hdrl-provider, -region, -memory-mb,
- * -concurrency and -status (ok, untracked when the table is full, missing:<header>). With
+ * -concurrency and -status (ok, untracked when the table is full, missing:<header> or
+ * missing:route:hdrl.function). The request's cost is the bundle's price of the placement for
+ * its latency, its carbon the bundle's typical day (see hdrl_measure.h). With
  * diagnostics=1 also -forecast, -observed-rps (the last closed step's measured rate) and
  * -layers (HDRL_LAYER_* bits run by this request, 0 = cached), and all of them on the response
  * too; off by default, because each header write is an Envoy callback on the request path.
@@ -335,7 +339,7 @@ envoy_dynamic_module_on_http_filter_config_new(
              "from %s%s",
              c->filter_name, c->model_path, quant == HDRL_QUANT_I8 ? "int8" : "f32",
              hdrl_version_string(), c->mopt.functions, (double)hdrl_measure_bytes(c->mopt.functions) / 1e6,
-             (double)c->mopt.step_s, c->mopt.function_header,
+             (double)c->mopt.step_s, c->mopt.function_from_route ? "route metadata hdrl.function" : c->mopt.function_header,
              c->mopt.test_clock ? ", TEST CLOCK from x-hdrl-test-* headers" : "");
     return c;
   }
@@ -427,15 +431,35 @@ static const char* header_copy(envoy_dynamic_module_type_http_filter_envoy_ptr e
   return buf;
 }
 
+/* The matched route's metadata hdrl.function (filter_metadata: { hdrl: { function: ID } }) as a
+ * NUL-terminated copy in buf ("" when the route has none, or it is too long). Reading the
+ * route resolves it with the request as it arrived, before this filter sets x-hdrl-provider. */
+static const char* route_function(envoy_dynamic_module_type_http_filter_envoy_ptr e, char* buf, size_t cap) {
+  envoy_dynamic_module_type_envoy_buffer out = {NULL, 0};
+  buf[0] = '\0';
+  if (envoy_dynamic_module_callback_http_get_metadata_string(e, envoy_dynamic_module_type_metadata_source_Route,
+                                                             mbuf("hdrl"), mbuf("function"), &out) &&
+      out.ptr != NULL && out.length < cap) {
+    memcpy(buf, out.ptr, out.length);
+    buf[out.length] = '\0';
+  }
+  return buf;
+}
+
 /* Measure mode: the function's tracker records this request's start and answers with its
  * cached decision (refreshed at the layers' cadence). */
 static void measure_request(hdrl_filter* f, envoy_dynamic_module_type_http_filter_envoy_ptr e) {
   hdrl_config* c = f->config;
   const envoy_dynamic_module_type_http_header_type req = envoy_dynamic_module_type_http_header_type_RequestHeader;
   char id[HDRL_HTTP_MAX_FUNCTION_LEN + 2], num[64], status[HDRL_HTTP_STATUS_MAX];
-  header_copy(e, req, c->mopt.function_header, id, sizeof id);
+  const char* source = c->mopt.function_from_route ? "route:hdrl.function" : c->mopt.function_header;
+  if (c->mopt.function_from_route) {
+    route_function(e, id, sizeof id);
+  } else {
+    header_copy(e, req, c->mopt.function_header, id, sizeof id);
+  }
   if (id[0] == '\0' || strlen(id) > HDRL_HTTP_MAX_FUNCTION_LEN) {
-    snprintf(status, sizeof status, "%s:%s", id[0] == '\0' ? "missing" : "invalid", c->mopt.function_header);
+    snprintf(status, sizeof status, "%s:%s", id[0] == '\0' ? "missing" : "invalid", source);
     hdrl_measure_untracked(&f->measured, status);
     return;
   }

@@ -293,6 +293,36 @@ tallied python3 "$ROOT/examples/reference/measure.py" run --url "http://127.0.0.
   --ref "$HDRL_MEASURE_REF" --config "$MEASURE_TEST_CONFIG" --work "$WORK"
 stop_envoy
 check_log_clean "$WORK/envoy-measure.log"
+
+log "measure mode, function_from=route: the function id is the matched route's metadata hdrl.function"
+read -r ADMIN_PORT LISTEN_PORT < <(free_ports 2)
+render_config "measure bundle=$BUNDLE function_from=route step_s=1 test_clock=1 diagnostics=1 functions=4" \
+  1 upstream "$ADMIN_PORT" "$LISTEN_PORT" "$WORK/envoy-route.yaml"
+start_envoy "$WORK/envoy-route.yaml" "$WORK/envoy-route.log" "$ADMIN_PORT" 1
+expect_line "module log" "$WORK/envoy-route.log" "hdrl: filter config 'hdrl_router' ready (measure mode): .*function id from route metadata hdrl.function.*"
+route_req() { # path start [extra header] -> "http_code status layers"
+  local out end
+  end=$(awk -v s="$2" 'BEGIN { printf "%.3f", s + 0.05 }')
+  out=$(curl -s -D - -o /dev/null -H "x-hdrl-test-start: $2" -H "x-hdrl-test-end: $end" ${3:+-H "$3"} \
+    "http://127.0.0.1:$LISTEN_PORT$1" | tr -d '\r')
+  printf '%s %s %s\n' "$(awk 'NR==1{print $2}' <<<"$out")" \
+    "$(grep -i '^x-hdrl-status:' <<<"$out" | head -1 | cut -d' ' -f2)" \
+    "$(grep -i '^x-hdrl-layers:' <<<"$out" | head -1 | cut -d' ' -f2)"
+}
+expect_route() { # what want path start [extra header]
+  local got
+  got=$(route_req "$3" "$4" "${5:-}")
+  if [[ $got == "$2" ]]; then pass "$1: $got"; else fail "$1: got '$got', want '$2'"; fi
+}
+expect_route "/fn/resize, its first request: every layer runs" "200 ok 7" /fn/resize/a 1000
+expect_route "/fn/resize again in the same step: the cached decision" "200 ok 0" /fn/resize/b 1000.3
+expect_route "/fn/thumb: another function, its own tracker" "200 ok 7" /fn/thumb 1000.4
+expect_route "/fn/resize with x-hdrl-function: other (the header is not the id here)" "200 ok 0" /fn/resize 1000.5 \
+  "x-hdrl-function: other"
+expect_route "/ (a route without hdrl.function): untracked, not guessed" "200 missing:route:hdrl.function 0" / 1000.6
+stop_envoy
+check_log_clean "$WORK/envoy-route.log"
+
 log "measure mode: a bad measure config is refused with the reason"
 read -r BAD_ADMIN BAD_LISTEN < <(free_ports 2)
 render_config "measure bundle=$BUNDLE step_s=7" 1 upstream "$BAD_ADMIN" "$BAD_LISTEN" "$WORK/envoy-bad-measure.yaml"

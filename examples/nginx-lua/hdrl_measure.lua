@@ -9,6 +9,10 @@
 --     log_by_lua_block     { require("hdrl_measure").log() }
 --   }
 --
+-- The function id: the location's $hdrl_function when it sets one (`set $hdrl_function resize;`
+-- in `location /fn/resize { ... }`: the route names the function), else the value of the
+-- function_header request header (default x-hdrl-function).
+--
 -- State shared by all workers. init_master runs in the nginx master before the workers fork:
 -- it maps anonymous shared memory (mmap MAP_SHARED) and lays out one libhdrl table in it
 -- (hdrl_table_init). Every worker inherits the mapping, so all workers record into the same
@@ -104,11 +108,15 @@ end
 function M.handle()
   local lib, model = hdrl.loaded()
   local h = ngx.req.get_headers()
-  local fn = h[function_header]
-  if type(fn) == "table" then fn = fn[1] end
+  -- The location names its function (set $hdrl_function ID;), else the request header does.
+  local fn, source = ngx.var.hdrl_function, "$hdrl_function"
+  if fn == nil or fn == "" then
+    fn, source = h[function_header], function_header
+    if type(fn) == "table" then fn = fn[1] end
+  end
   if model == nil or table_mem == nil then return default(fn, "no_model") end
-  if fn == nil or #fn == 0 then return default(nil, "missing:" .. function_header) end
-  if #fn > 128 then return default(nil, "invalid:" .. function_header) end
+  if fn == nil or #fn == 0 then return default(nil, "missing:" .. source) end
+  if #fn > 128 then return default(nil, "invalid:" .. source) end
   local now, finish, cold = clock(), nil, false
   if test_clock then
     now, finish = number_header(h, "x-hdrl-test-start"), number_header(h, "x-hdrl-test-end")

@@ -15,7 +15,8 @@
 #   6. the per-worker function table's capacity (1030 functions, the last ones untracked)
 #   7. measure mode (hdrl_measure.lua): 2 workers sharing one table in shared memory, steady,
 #      burst and silence with a new connection per request; decisions equal hdrl_measure_ref's,
-#      follow the measured traffic, and both workers served requests
+#      follow the measured traffic, and both workers served requests; a location that names
+#      its function ($hdrl_function) is tracked under that id whatever the headers say
 #   8. a missing or corrupt bundle: the worker logs the library's message, /decide answers 503
 #   9. stop nginx (SIGQUIT, graceful) and check that no process of this nginx is left
 # Ends with the line "N passed, N failed"; exits non-zero on any failure.
@@ -155,6 +156,20 @@ start_nginx measure "$BUNDLE" nginx-measure.conf.tmpl 2
 tallied python3 "$ROOT/examples/reference/measure.py" run --mode nginx --spread \
   --url "http://127.0.0.1:$PORT/m" --ref "$HDRL_MEASURE_REF" --work "$WORK" \
   --config "measure bundle=$BUNDLE step_s=1 functions=4 duration_ms=200"
+stop_nginx
+check_log_clean
+
+log "measure mode: a location that names its function (set \$hdrl_function resize;)"
+start_nginx measure-location "$BUNDLE" nginx-measure.conf.tmpl 1
+expect_location() { # what want start [extra header]: want = "function layers status"
+  local got
+  got=$(curl -s -H "x-hdrl-test-start: $3" -H "x-hdrl-test-end: $3.05" ${4:+-H "$4"} "http://127.0.0.1:$PORT/fn/resize/x" |
+    python3 -c 'import json, sys; d = json.load(sys.stdin); print(d["function"], d["layers"], d["status"])')
+  if [[ $got == "$2" ]]; then pass "$1: $got"; else fail "$1: got '$got', want '$2'"; fi
+}
+expect_location "/fn/resize, its first request: every layer runs" "resize 7 ok" 2000
+expect_location "again in the same step, with x-hdrl-function: other: the location's id, cached" "resize 0 ok" 2000 \
+  "x-hdrl-function: other"
 stop_nginx
 check_log_clean
 

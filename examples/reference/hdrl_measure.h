@@ -7,12 +7,15 @@
  *
  * Per request:  hdrl_measure_start(model, &table, id, id_len, now, &decision)
  *   ...the request runs...
- *               hdrl_measure_end(&table, &decision, end, latency_ms, cold)
+ *               hdrl_measure_end(model, &table, &decision, end, latency_ms, cold)
  * The table is libhdrl's (hdrl_table_*): the trackers of every function in one block, each
  * with its own lock. hdrl_measure_start refreshes the function's tracker (only the layers whose cadence came run: the DQN
  * once a day, the PPO once an hour, the LSTM once a step; otherwise nothing) and copies the
  * cached decision, then records the request's start. A full table answers with the default
  * decision and status "untracked": a function the table does not hold is not guessed.
+ * hdrl_measure_end records the latency, the cold start and the cost: the bundle's price of the
+ * function's current placement for that latency (HDRL_COST_FROM_BUNDLE). Carbon is the bundle's
+ * typical day for the hour (a NULL hdrl_carbon).
  *
  * Memory: hdrl_measure_bytes(functions) = hdrl_table_bytes(functions), allocated up front: the
  * index slots (2 x functions rounded up to a power of two, 144 bytes each, zeroed at init) and
@@ -43,6 +46,9 @@ typedef struct hdrl_measure_options {
   float step_s;                                /* step_s=S, default 15 (the LSTM's); must
                                                   divide an hour */
   char function_header[HDRL_MEASURE_HEADER_MAX]; /* function_header=H, default x-hdrl-function */
+  int function_from_route; /* function_from=route: the function id is the matched route's
+                              metadata hdrl.function (Envoy: filter_metadata of the route);
+                              function_from=header (default): the function_header's value */
   char cold_header[HDRL_MEASURE_HEADER_MAX];   /* cold_header=H: a response header "1" marks a
                                                   cold start (the platform's report), default
                                                   x-hdrl-cold */
@@ -120,6 +126,8 @@ static inline const char* hdrl_measure_parse(const char* config, hdrl_measure_op
       o->step_s = (float)x;
     } else if (strcmp(k, "function_header") == 0 && hdrl_measure_header_ok(v)) {
       strcpy(o->function_header, v);
+    } else if (strcmp(k, "function_from") == 0 && (strcmp(v, "header") == 0 || strcmp(v, "route") == 0)) {
+      o->function_from_route = strcmp(v, "route") == 0;
     } else if (strcmp(k, "cold_header") == 0 && hdrl_measure_header_ok(v)) {
       strcpy(o->cold_header, v);
     } else if (strcmp(k, "diagnostics") == 0 && (strcmp(v, "0") == 0 || strcmp(v, "1") == 0)) {

@@ -338,7 +338,9 @@ typedef struct hdrl_http_decision {
   unsigned concurrency;
   int decided;                /* 0: the default decision; steps and forecast are empty */
   unsigned steps;             /* steps in the function's state after this decision */
-  char forecast[80];          /* "<rps> <mem MB> <cpu> <model|warming_up>", %.9g */
+  hdrl_forecast raw_forecast; /* the library's forecast (decided only) */
+  char forecast[80];          /* "<rps> <mem MB> <cpu> <model|warming_up>", %.9g: written by
+                                 hdrl_http_forecast_text, empty until then */
   char status[HDRL_HTTP_STATUS_MAX];
 } hdrl_http_decision;
 
@@ -361,10 +363,21 @@ static inline void hdrl_http_fill(hdrl_http_decision* d, const hdrl_decision* de
   d->concurrency = dec->concurrency;
   d->decided = 1;
   d->steps = steps;
-  snprintf(d->forecast, sizeof d->forecast, "%.9g %.9g %.9g %s", (double)dec->forecast.request_rate,
-           (double)dec->forecast.memory_used_mb, (double)dec->forecast.cpu_util,
-           dec->forecast.source == HDRL_FORECAST_SOURCE_MODEL ? "model" : "warming_up");
+  d->raw_forecast = dec->forecast;
+  d->forecast[0] = '\0';
   snprintf(d->status, sizeof d->status, "%s", status);
+}
+
+/* The forecast as text, in d->forecast (three %.9g conversions: only where it is shown, not on
+ * the measuring gateway's cached path). Returns it; "" for the default decision. */
+static inline const char* hdrl_http_forecast_text(hdrl_http_decision* d) {
+  if (d->decided) {
+    const hdrl_forecast* f = &d->raw_forecast;
+    snprintf(d->forecast, sizeof d->forecast, "%.9g %.9g %.9g %s", (double)f->request_rate,
+             (double)f->memory_used_mb, (double)f->cpu_util,
+             f->source == HDRL_FORECAST_SOURCE_MODEL ? "model" : "warming_up");
+  }
+  return d->forecast;
 }
 
 /* Calls hdrl_decide and fills *d: the library's decision with status "ok" (or the given
@@ -381,6 +394,7 @@ static inline void hdrl_http_decide(const hdrl_model* model, hdrl_state* state, 
   size_t steps = 0;
   (void)hdrl_state_steps(state, &steps);
   hdrl_http_fill(d, &out, (unsigned)steps, ok_status);
+  hdrl_http_forecast_text(d);
 }
 
 #endif /* HDRL_HTTP_H */

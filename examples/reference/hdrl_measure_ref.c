@@ -21,12 +21,12 @@
 #include "hdrl.h"
 #include "hdrl_measure.h"
 
-static void print_decision(const hdrl_measure_decision* m) {
+static void print_decision(hdrl_measure_decision* m) {
   const hdrl_http_decision* d = &m->d;
   printf("{\"provider\":\"%s\",\"region\":\"%s\",\"memory_mb\":%u,\"concurrency\":%u,", d->provider,
          d->region, d->memory_mb, d->concurrency);
   if (d->decided) {
-    printf("\"forecast\":\"%s\",", d->forecast);
+    printf("\"forecast\":\"%s\",", hdrl_http_forecast_text(&m->d));
   } else {
     printf("\"forecast\":null,");
   }

@@ -13,7 +13,7 @@ use std::hint::spin_loop;
 use std::mem::{MaybeUninit, align_of, size_of};
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 
-use hdrl_infer::{AppContext, Tracker};
+use hdrl_infer::{AppContext, CarbonObs, Tracker};
 
 use crate::decision::hdrl_decision;
 use crate::error::Error;
@@ -21,7 +21,7 @@ use crate::handle::{handle, input, out};
 use crate::model::hdrl_model;
 use crate::panic::ffi_boundary;
 use crate::status::hdrl_status;
-use crate::tracker::{carbon_or_default, hdrl_app, hdrl_carbon, layer_bits, outcome};
+use crate::tracker::{carbon_given, carbon_or_default, hdrl_app, hdrl_carbon, layer_bits, outcome};
 
 /// Longest function id a table keeps, bytes.
 pub const HDRL_TABLE_MAX_ID: usize = 128;
@@ -351,16 +351,17 @@ pub unsafe extern "C" fn hdrl_table_start(
         // SAFETY: non-NULL and valid for id_len bytes per the contract.
         let id = unsafe { std::slice::from_raw_parts(id, id_len) };
         // SAFETY: the contract of this function.
-        let c = unsafe { carbon_or_default(Some(model), carbon, now_s) }?;
+        let given = unsafe { carbon_given(carbon) }?;
         let out = out!(out);
         let entry = t.entry_for(id).ok_or(Error::Unrecorded(hdrl_status::TableFull))?;
         let answer = t.with_entry(entry, |tr, rate| -> Result<hdrl_table_answer, Error> {
-            let refreshed = model.refresh(tr, now_s, &c);
+            let refreshed = model.refresh_with(tr, now_s, |t| carbon_or_default(Some(model), given, t));
             let started = tr.start(now_s);
             let r = refreshed?;
             started?;
             if r.operational {
-                *rate = tr.observation(now_s, &c)?.step.request_rate;
+                // The step's rate does not depend on carbon.
+                *rate = tr.observation(now_s, &CarbonObs::default())?.step.request_rate;
             }
             let d = tr.decision().ok_or(Error::Unrecorded(hdrl_status::NoDecision))?;
             Ok(hdrl_table_answer {

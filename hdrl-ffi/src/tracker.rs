@@ -45,23 +45,23 @@ pub struct hdrl_carbon {
     pub past_day_g_per_kwh: [[f32; 4]; 3],
 }
 
-/// The carbon a call was given; NULL means the bundle's typical day at `now_s` (its carbon
-/// profile), or unknown (every region 0 gCO2e/kWh) when there is no model or the bundle carries
-/// no profile.
+/// The carbon a call was given, `None` for NULL: the caller has no carbon API.
 ///
 /// # Safety
 /// `p` is NULL or points to a live `hdrl_carbon`.
-pub(crate) unsafe fn carbon_or_default(
-    model: Option<&AnyHierarchy>,
-    p: *const hdrl_carbon,
-    now_s: f64,
-) -> Result<CarbonObs, Error> {
+pub(crate) unsafe fn carbon_given(p: *const hdrl_carbon) -> Result<Option<CarbonObs>, Error> {
     if p.is_null() {
-        return Ok(model.map_or_else(CarbonObs::default, |m| m.default_carbon(now_s)));
+        return Ok(None);
     }
     // SAFETY: non-NULL and live per this function's contract.
     let c = unsafe { crate::handle::input_ref(p, "carbon") }?;
-    Ok(CarbonObs { now: c.now_g_per_kwh, past_day: c.past_day_g_per_kwh })
+    Ok(Some(CarbonObs { now: c.now_g_per_kwh, past_day: c.past_day_g_per_kwh }))
+}
+
+/// The carbon at `now_s`: the given one, else the bundle's typical day for the hour (its
+/// carbon profile), else unknown (every region 0 gCO2e/kWh: no model, or no profile).
+pub(crate) fn carbon_or_default(model: Option<&AnyHierarchy>, given: Option<CarbonObs>, now_s: f64) -> CarbonObs {
+    given.unwrap_or_else(|| model.map_or_else(CarbonObs::default, |m| m.default_carbon(now_s)))
 }
 
 /// Pass as a request's cost to have the model price it: the bundle's price table at the
@@ -281,8 +281,8 @@ pub unsafe extern "C" fn hdrl_tracker_refresh(
         let model = handle!(model);
         let tracker = handle_mut!(tracker);
         // SAFETY: the contract of this function.
-        let c = unsafe { carbon_or_default(Some(model), carbon, now_s) }?;
-        let r = model.refresh(tracker, now_s, &c)?;
+        let given = unsafe { carbon_given(carbon) }?;
+        let r = model.refresh_with(tracker, now_s, |t| carbon_or_default(Some(model), given, t))?;
         if !layers_out.is_null() {
             out!(layers_out).write(layer_bits(r));
         }
@@ -332,7 +332,7 @@ pub unsafe extern "C" fn hdrl_tracker_observation(
         let model = if model.is_null() { None } else { Some(handle!(model)) };
         let tracker = handle_mut!(tracker);
         // SAFETY: the contract of this function.
-        let c = unsafe { carbon_or_default(model, carbon, now_s) }?;
+        let c = carbon_or_default(model, unsafe { carbon_given(carbon) }?, now_s);
         let out = out!(out);
         let obs = tracker.observation(now_s, &c)?;
         out.write(hdrl_observation::from(&obs));

@@ -147,6 +147,19 @@ impl AnyHierarchy {
         each!(self, h => h.refresh(tr, now, carbon))
     }
 
+    /// [`Hierarchy::refresh_with`] in the bundle's precision.
+    ///
+    /// # Errors
+    /// As [`Hierarchy::refresh`].
+    pub fn refresh_with(
+        &self,
+        tr: &mut crate::Tracker,
+        now: f64,
+        carbon: impl FnOnce(f64) -> CarbonObs,
+    ) -> Result<crate::Refreshed, InferError> {
+        each!(self, h => h.refresh_with(tr, now, carbon))
+    }
+
     /// See [`Hierarchy::request_cost`].
     pub fn request_cost(&self, tr: &crate::Tracker, exec_ms: f32) -> f32 {
         each!(self, h => h.request_cost(tr, exec_ms))

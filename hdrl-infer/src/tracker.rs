@@ -119,6 +119,21 @@ impl<P: Precision> Hierarchy<P> {
     /// forward-pass errors. On error the decision and window are unchanged (the telemetry's
     /// clock has moved).
     pub fn refresh(&self, tr: &mut Tracker, now: f64, carbon: &CarbonObs) -> Result<Refreshed, InferError> {
+        self.refresh_with(tr, now, |_| *carbon)
+    }
+
+    /// [`Hierarchy::refresh`] with the carbon observation made only when a layer runs:
+    /// `carbon(t)` gets the tracker's clock. For a caller without a carbon API,
+    /// `|t| model.default_carbon(t)` costs nothing on the cached path.
+    ///
+    /// # Errors
+    /// As [`Hierarchy::refresh`].
+    pub fn refresh_with(
+        &self,
+        tr: &mut Tracker,
+        now: f64,
+        carbon: impl FnOnce(f64) -> CarbonObs,
+    ) -> Result<Refreshed, InferError> {
         tr.telemetry.tick(now)?;
         // The telemetry's clock: an older `now` counts as the latest time seen.
         let t = tr.telemetry.now();
@@ -133,7 +148,7 @@ impl<P: Precision> Hierarchy<P> {
         if !(ran.strategic || ran.tactical || ran.operational) {
             return Ok(ran);
         }
-        let obs = tr.telemetry.observation(t, carbon)?;
+        let obs = tr.telemetry.observation(t, &carbon(t))?;
         let mut d = tr.decision.unwrap_or(Decision {
             provider: Provider::Aws,
             region: 0,

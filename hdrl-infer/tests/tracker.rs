@@ -145,3 +145,32 @@ fn without_a_carbon_api_the_bundle_gives_the_hour_of_its_typical_day() {
     m.refresh(&mut b, noon, &profile.observation(noon)).unwrap();
     assert_eq!(a.decision(), b.decision());
 }
+
+#[test]
+fn refresh_with_makes_the_carbon_only_when_a_layer_runs() {
+    let m = Hierarchy::<I8>::load(&seeded_bundle(5, Quant::I8)).unwrap();
+    let mut tr = Tracker::new(app(), 15.0).unwrap();
+    let t0 = 4.0 * 86_400.0 + 7.25 * 3600.0;
+    let mut asked = Vec::new();
+    assert_eq!(
+        m.refresh_with(&mut tr, t0, |t| {
+            asked.push(t);
+            m.default_carbon(t)
+        })
+        .unwrap(),
+        ALL
+    );
+    assert_eq!(
+        m.refresh_with(&mut tr, t0 + 5.0, |t| {
+            asked.push(t);
+            m.default_carbon(t)
+        })
+        .unwrap(),
+        NONE
+    );
+    assert_eq!(asked, [t0], "the cached path never asks for carbon");
+    // Same decision as an eager refresh with the same carbon.
+    let mut eager = Tracker::new(app(), 15.0).unwrap();
+    m.refresh(&mut eager, t0, &m.default_carbon(t0)).unwrap();
+    assert_eq!(eager.decision(), tr.decision());
+}

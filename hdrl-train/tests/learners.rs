@@ -51,7 +51,7 @@ fn ppo_matches_expected_best_within_the_provider_on_validation_days() {
     let d = data();
     let cfg = ppo::PpoConfig { updates: 10, rollout: 1024, epochs: 4, val_pairs: 200, ..Default::default() };
     let dir = tmp("ppo");
-    let t = train::train_ppo::<B>(&d, &cfg, 7, &Default::default(), &dir, &Progress::new(true)).unwrap();
+    let t = train::train_ppo::<B>(&d, &cfg, None, 7, &Default::default(), &dir, &Progress::new(true)).unwrap();
     let val = TacticalEnv::new(&d.sim, &d.tab, d.enc, d.split.val, 1, 2);
     let trained = ppo::evaluate(&t.model, &val, 200, &Default::default());
     let reference = |name: &str| t.references.iter().find(|(n, _)| n == name).unwrap().1;
@@ -70,7 +70,7 @@ fn dagger_states_start_where_the_teachers_do_then_follow_the_student() {
     let est = d.estimates();
     let teacher = bc::teacher_samples(&d, &env, est, 9);
     let model = ppo::ActorCriticNet::<NdArray>::new(&Default::default());
-    let student = bc::student_samples(&model, &d, &env, est, (9, 0), &Default::default());
+    let student = bc::student_samples(&model, &d, &env, est, (9, &bc::rotated(0)), &Default::default());
     let n = env.len();
     assert!(n > 0);
     assert_eq!(student.len(), teacher.len());

@@ -41,17 +41,31 @@ pub struct BcConfig {
     /// same function-days, label the states it visits with the teacher's choice there, add
     /// them to the samples and clone again (Ross et al., AISTATS 2011). 0 = plain cloning.
     /// On seed 42's validation days PPO ended at -0.1722 with 0 rounds, -0.1684 with 1 and
-    /// -0.1731 with 2, rotation 0 (`expected_best`: -0.1688; docs/decision-quality.md §12).
+    /// -0.1731 with 2, rotation 0 (`expected_best`: -0.1688; docs/decision-quality.md §12);
+    /// with rotation 1, -0.1672 with 1 round and -0.1692 with 2 (§14).
     pub dagger_rounds: usize,
     /// DAgger round `r` runs function-day `i` on provider `(i + r · dagger_rotation) mod 3`
     /// (0: on the teacher's provider). After cloning, validation −0.1734 with 0 and −0.1693
     /// with 1 on trace 42, −0.1721 and −0.1698 on trace 43 (docs/decision-quality.md §12).
     pub dagger_rotation: usize,
+    /// One more DAgger round with every function-day on the provider the trained DQN picks
+    /// for it (the hierarchy's own strategic choices; only where a DQN was trained first).
+    /// Off: on seed 42's validation days the hierarchy scored 0.5872 with it and 0.5906
+    /// without (`expected_best` 0.6000; docs/decision-quality.md §14).
+    pub dagger_dqn: bool,
 }
 
 impl Default for BcConfig {
     fn default() -> Self {
-        Self { epochs: 12, batch: 512, lr: 2e-3, grad_clip: 1.0, dagger_rounds: 1, dagger_rotation: 1 }
+        Self {
+            epochs: 12,
+            batch: 512,
+            lr: 2e-3,
+            grad_clip: 1.0,
+            dagger_rounds: 1,
+            dagger_rotation: 1,
+            dagger_dqn: false,
+        }
     }
 }
 
@@ -105,19 +119,20 @@ fn labelled(
 /// The states `model`'s actor visits (greedy, masked) on the function-days of `env`, from the
 /// same starts as [`teacher_samples`] with the same `seed`, each labelled with the teacher's
 /// choice there: what DAgger adds, the mistakes the student makes and what to do after them.
-/// Function-day `i` runs on provider `(i + rotation) mod 3` (the teacher's samples use
-/// rotation 0), so a round with another rotation also covers each day on another provider.
+/// Function-day `i` (function `f`, day `d`) runs on `provider(i, f, d)`: [`rotated`] (the
+/// teacher's samples use rotation 0, so a round with another rotation also covers each day on
+/// another provider) or the DQN's choice for the day.
 pub fn student_samples<B: Backend>(
     model: &ActorCriticNet<B>,
     sc: &Scenario,
     env: &TacticalEnv<'_>,
     est: &Estimates,
-    (seed, rotation): (u64, usize),
+    (seed, provider): (u64, &dyn Fn(usize, usize, usize) -> Provider),
     device: &B::Device,
 ) -> Vec<Sample> {
-    let provider = |i: usize| Provider::ALL[(i + rotation) % 3];
     let mut rng = derived_rng(seed, 0x5747);
     let pairs = env.pairs();
+    let provider = |i: usize| provider(i, pairs[i].0, pairs[i].1);
     let mut prev: Vec<Placement> =
         pairs.iter().enumerate().map(|(i, &(f, _))| start_placement(&env.profile(f), provider(i), &mut rng)).collect();
     let mut out = Vec::with_capacity(pairs.len() * 24);
@@ -140,6 +155,11 @@ pub fn student_samples<B: Backend>(
         out.extend(step);
     }
     out
+}
+
+/// Function-day `i` on provider `(i + rotation) mod 3`, for [`student_samples`].
+pub fn rotated(rotation: usize) -> impl Fn(usize, usize, usize) -> Provider {
+    move |i, _, _| Provider::ALL[(i + rotation) % 3]
 }
 
 /// One record of a cloning run.

@@ -16,6 +16,7 @@ use crate::data::workload::DAY_S;
 use crate::output::progress::Progress;
 use crate::sim::Scenario;
 use crate::sim::env::{StrategicEnv, TacticalEnv};
+use hdrl_infer::Provider;
 
 /// Train the strategic DQN; checkpoints under `dir/dqn`.
 ///
@@ -52,13 +53,16 @@ pub fn train_dqn<B: AutodiffBackend>(
 /// Train the tactical PPO; checkpoints under `dir/ppo`. A fresh run starts from the actor
 /// cloned from `expected_best` on the train days, then on the states the cloned actor itself
 /// visits for `cfg.bc.dagger_rounds` DAgger rounds (`cfg.bc`; held-out accuracy on the
-/// validation days' teacher samples), which PPO then fine-tunes.
+/// validation days' teacher samples), and with `cfg.bc.dagger_dqn` one more round on
+/// `dqn_providers` (`[f][day]`, the trained DQN's choices), which PPO then fine-tunes.
 ///
 /// # Errors
 /// Checkpoint I/O.
+#[allow(clippy::too_many_arguments)]
 pub fn train_ppo<B: AutodiffBackend>(
     d: &Scenario,
     cfg: &PpoConfig,
+    dqn_providers: Option<&[Vec<Provider>]>,
     seed: u64,
     device: &B::Device,
     dir: &Path,
@@ -81,10 +85,15 @@ pub fn train_ppo<B: AutodiffBackend>(
             held_out.len()
         ));
         let (mut model, mut history) = bc::train(model, &train, &held_out, &cfg.bc, seed, device, p)?;
-        for round in 1..=cfg.bc.dagger_rounds {
-            let visited =
-                bc::student_samples(&model.valid(), d, &train_env, est, (seed, round * cfg.bc.dagger_rotation), device);
-            p.println(format!("ppo: DAgger round {round}: +{} states the cloned policy visits", visited.len()));
+        let on_dqn = dqn_providers.filter(|_| cfg.bc.dagger_dqn);
+        let rounds = cfg.bc.dagger_rounds + usize::from(on_dqn.is_some());
+        for round in 1..=rounds {
+            let rotated = bc::rotated(round * cfg.bc.dagger_rotation);
+            let chosen = |_: usize, f: usize, day: usize| on_dqn.map_or(Provider::Aws, |c| c[f][day]);
+            let (provider, on): (&dyn Fn(usize, usize, usize) -> Provider, &str) =
+                if round > cfg.bc.dagger_rounds { (&chosen, "the DQN's providers") } else { (&rotated, "rotated providers") };
+            let visited = bc::student_samples(&model.valid(), d, &train_env, est, (seed, provider), device);
+            p.println(format!("ppo: DAgger round {round}: +{} states the cloned policy visits ({on})", visited.len()));
             train.extend(visited);
             let (m, more) = bc::train(model, &train, &held_out, &cfg.bc, seed ^ round as u64, device, p)?;
             model = m;

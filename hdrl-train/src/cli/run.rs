@@ -84,7 +84,14 @@ fn train_all<B: AutodiffBackend>(
     let dqn = train::train_dqn::<B>(sc, &cfg.dqn, seed, device, &ck, p)?;
     write_json(&dir.join("history_dqn.json"), &dqn.history)?;
     clock.stage("train_dqn");
-    let ppo = train::train_ppo::<B>(sc, &cfg.ppo, seed, device, &ck, p)?;
+    // The DQN's daily providers on the training days, for the PPO's DAgger round on them.
+    let providers = if cfg.ppo.bc.dagger_dqn {
+        let h = export::hierarchy(Some(export::dqn(&dqn.model)?), None, None, sc.enc);
+        Some(crate::evaluate::hierarchy::dqn_providers(&h, &sc.tab, &sc.sim, 1, sc.split.train.1)?)
+    } else {
+        None
+    };
+    let ppo = train::train_ppo::<B>(sc, &cfg.ppo, providers.as_deref(), seed, device, &ck, p)?;
     write_json(&dir.join("history_ppo.json"), &ppo.history)?;
     write_json(&dir.join("history_ppo_cloning.json"), &ppo.cloning)?;
     clock.stage("train_ppo");
@@ -165,6 +172,13 @@ fn one_seed<B: AutodiffBackend>(
     let (h32, h8) = (load::<F32>(&models.join("bundle.f32.hdrl"))?, load::<I8>(&models.join("bundle.int8.hdrl"))?);
     let h19 = load::<F32>(&models.join("lstm2019.f32.hdrl"))?;
     let loaded = Loaded { f32: &h32, int8: &h8, minutes: Some(&h19) };
+    let (val_h, val_e) = suite::validation(sc, &h32)?;
+    p.println(format!(
+        "seed {}: validation days: hierarchy {val_h:.4}, expected_best {val_e:.4} ({:+.4})",
+        s.seed,
+        val_h - val_e
+    ));
+    write_json(&s.dir.join("validation.json"), &serde_json::json!({"hierarchy": val_h, "expected_best": val_e}))?;
     let learned = suite::learned(sc, &loaded, &minutes.0, p, clock)?;
     Ok((trained, learned, rev, sizes))
 }

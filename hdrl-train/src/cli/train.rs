@@ -113,7 +113,7 @@ pub fn train<B: AutodiffBackend>(a: &TrainArgs, device: &B::Device) -> Result<()
             export::hierarchy(Some(export::dqn(&t.model)?), None, None, d.enc)
         }
         Which::Ppo => {
-            let t = train::train_ppo::<B>(&d, &a.cfg.ppo, seed, device, &ck, &p)?;
+            let t = train::train_ppo::<B>(&d, &a.cfg.ppo, None, seed, device, &ck, &p)?;
             write_json(&a.out.join("history_ppo.json"), &t.history)?;
             write_json(&a.out.join("history_ppo_cloning.json"), &t.cloning)?;
             say_validation("ppo", t.history.last().map(|r| r.val_reward), &t.references);

@@ -14,6 +14,34 @@ use crate::evaluate::simulate::{EvalCtx, STEP_S};
 use crate::sim::Placement;
 use crate::sim::tables::default_placement;
 
+/// The DQN's provider of every function on days `[start_day, days)`, `[f][day]` (AWS before
+/// `start_day`, and on day 0, which has no history): each day's choice reads the strategic
+/// observation under the previous day's provider, as the hierarchy runs.
+///
+/// # Errors
+/// A model error (missing model, non-finite output).
+pub fn dqn_providers<P: Precision>(
+    h: &Hierarchy<P>,
+    tab: &crate::sim::tables::Tables,
+    sim: &crate::sim::Sim,
+    start_day: usize,
+    days: usize,
+) -> Result<Vec<Vec<Provider>>> {
+    let mut out = Vec::with_capacity(tab.profiles.len());
+    for (f, prof) in tab.profiles.iter().enumerate() {
+        let app = prof.app_context();
+        let mut prov = vec![Provider::Aws; days];
+        let mut p = Provider::Aws;
+        for (d, slot) in prov.iter_mut().enumerate().take(days).skip(start_day.max(1)) {
+            let (s, c) = (tab.strategic_obs(f, d, p), tab.carbon_obs(sim, d * 24));
+            p = h.choose_provider(&s, &app, &c).map_err(|e| anyhow::anyhow!("DQN: {e}"))?.0;
+            *slot = p;
+        }
+        out.push(prov);
+    }
+    Ok(out)
+}
+
 impl EvalCtx<'_> {
     /// The hierarchy's placements: the DQN picks each function's provider per day (from the
     /// validation days on, so the first test day has a history), the PPO (when `tactical`)
@@ -45,21 +73,23 @@ impl EvalCtx<'_> {
     ) -> Result<Schedule> {
         let tab = self.tab;
         let days = self.hours.1.div_ceil(24);
+        let chosen = match providers {
+            Some(_) => Vec::new(),
+            None => dqn_providers(h, tab, self.sim, start_day, days)?,
+        };
         let mut out = Vec::with_capacity(tab.profiles.len());
         for (f, prof) in tab.profiles.iter().enumerate() {
             let app = prof.app_context();
-            let mut prov = vec![Provider::Aws; days];
-            let mut p = Provider::Aws;
-            for (d, slot) in prov.iter_mut().enumerate().take(days).skip(start_day.max(1)) {
-                p = match providers {
-                    Some(given) => given[f][d],
-                    None => {
-                        let (s, c) = (tab.strategic_obs(f, d, p), tab.carbon_obs(self.sim, d * 24));
-                        h.choose_provider(&s, &app, &c).map_err(|e| anyhow::anyhow!("DQN: {e}"))?.0
+            let prov = match providers {
+                Some(given) => {
+                    let mut prov = vec![Provider::Aws; days];
+                    for (d, slot) in prov.iter_mut().enumerate().take(days).skip(start_day.max(1)) {
+                        *slot = given[f][d];
                     }
-                };
-                *slot = p;
-            }
+                    prov
+                }
+                None => chosen[f].clone(),
+            };
             let mut prev = default_placement(prof, prov[self.hours.0 / 24]);
             let mut row = Vec::with_capacity(self.hours.1 - self.hours.0);
             for hr in self.hours.0..self.hours.1 {

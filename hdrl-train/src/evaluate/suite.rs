@@ -36,6 +36,21 @@ pub fn context(sc: &Scenario) -> EvalCtx<'_> {
     EvalCtx { sim: &sc.sim, tab: &sc.tab, hourly: &sc.hourly, hours: sc.test_hours(), train_hours: sc.train_hours() }
 }
 
+/// The f32 hierarchy's and `expected_best`'s mean reward on the validation days (provider
+/// keep-alive, no pre-warming): the figure to choose training settings by, never the test
+/// days'. The DQN's daily choices start on the first validation day, as on the test days.
+///
+/// # Errors
+/// A model error.
+pub fn validation(sc: &Scenario, h: &Hierarchy<F32>) -> Result<(f64, f64)> {
+    let hours = (sc.split.val.0 * 24, sc.split.val.1 * 24);
+    let ctx = EvalCtx { sim: &sc.sim, tab: &sc.tab, hourly: &sc.hourly, hours, train_hours: sc.train_hours() };
+    let hier = ctx.hierarchy_schedule(h, sc.split.val.0, true)?;
+    let teacher = baselines::expected_best(&sc.sim, &sc.tab, sc.estimates(), hours);
+    let reward = |s: &Schedule| ctx.simulate(s, None, &KeepAlivePolicy::Provider).metrics().mean_reward;
+    Ok((reward(&hier), reward(&teacher)))
+}
+
 /// What the non-learned placement policies achieved.
 pub struct Baselines {
     /// Result by name ([`BASELINES`]).

@@ -90,8 +90,11 @@ pub fn train_ppo<B: AutodiffBackend>(
         for round in 1..=rounds {
             let rotated = bc::rotated(round * cfg.bc.dagger_rotation);
             let chosen = |_: usize, f: usize, day: usize| on_dqn.map_or(Provider::Aws, |c| c[f][day]);
-            let (provider, on): (&dyn Fn(usize, usize, usize) -> Provider, &str) =
-                if round > cfg.bc.dagger_rounds { (&chosen, "the DQN's providers") } else { (&rotated, "rotated providers") };
+            let (provider, on): (&dyn Fn(usize, usize, usize) -> Provider, &str) = if round > cfg.bc.dagger_rounds {
+                (&chosen, "the DQN's providers")
+            } else {
+                (&rotated, "rotated providers")
+            };
             let visited = bc::student_samples(&model.valid(), d, &train_env, est, (seed, provider), device);
             p.println(format!("ppo: DAgger round {round}: +{} states the cloned policy visits ({on})", visited.len()));
             train.extend(visited);

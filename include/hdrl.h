@@ -591,7 +591,9 @@ typedef struct hdrl_observation {
   float tactical_cold_start_prob;
   /**
    * [21] Where the function ran over the last hour: the region's distance rank from
-   * `app_home_region` (0 = home; larger values are treated as 3). Moving costs cold starts.
+   * `app_home_region` (0 = home; 4 … 254 are treated as 3). Moving costs cold starts. 255:
+   * it ran on another provider than the one being decided for (or nowhere yet), so any
+   * placement is a move.
    */
   uint8_t tactical_region_rank;
   /**

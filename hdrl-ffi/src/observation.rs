@@ -76,7 +76,9 @@ pub struct hdrl_observation {
     /// [20] Fraction of invocations in the last hour that were cold starts, 0 … 1 (clamped).
     pub tactical_cold_start_prob: f32,
     /// [21] Where the function ran over the last hour: the region's distance rank from
-    /// `app_home_region` (0 = home; larger values are treated as 3). Moving costs cold starts.
+    /// `app_home_region` (0 = home; 4 … 254 are treated as 3). Moving costs cold starts. 255:
+    /// it ran on another provider than the one being decided for (or nowhere yet), so any
+    /// placement is a move.
     pub tactical_region_rank: u8,
     /// [22] The memory tier it ran on (0 = 128 MB … 5 = 3008 MB; larger values are treated
     /// as 5).

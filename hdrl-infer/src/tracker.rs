@@ -3,7 +3,7 @@
 //! closed step; a request between them reads the cached decision without a model call.
 
 use crate::InferError;
-use crate::features::{CarbonObs, TacticalContext, Window};
+use crate::features::{CarbonObs, ELSEWHERE, TacticalContext, TacticalObs, Window};
 use crate::hierarchy::{Decision, Hierarchy, prewarm_target};
 use crate::layers::Precision;
 use crate::placement::MEMORY_TIERS_MB;
@@ -149,6 +149,8 @@ impl<P: Precision> Hierarchy<P> {
             return Ok(ran);
         }
         let obs = tr.telemetry.observation(t, &carbon(t))?;
+        // Where the function ran until now (nowhere before the first decision).
+        let ran_on = tr.decision.map(|d| d.provider);
         let mut d = tr.decision.unwrap_or(Decision {
             provider: Provider::Aws,
             region: 0,
@@ -170,7 +172,11 @@ impl<P: Precision> Hierarchy<P> {
         }
         if ran.tactical {
             let ctx = TacticalContext { provider: d.provider, volume_trend: obs.strategic.volume_trend };
-            let c = self.choose_placement(&obs.tactical, &ctx, &obs.app, &obs.carbon)?;
+            let seen = match ran_on {
+                Some(p) => obs.tactical.seen_on(p, d.provider),
+                None => TacticalObs { region_rank: ELSEWHERE, ..obs.tactical },
+            };
+            let c = self.choose_placement(&seen, &ctx, &obs.app, &obs.carbon)?;
             d.region = c.region;
             d.region_rank = c.region_rank;
             d.memory_tier = c.memory_tier;

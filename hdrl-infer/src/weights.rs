@@ -3,7 +3,7 @@
 //! ```text
 //! offset  size  field
 //! 0       8     magic  "HDRLWTS\0"
-//! 8       2     format version, u16 little-endian (this library: 5)
+//! 8       2     format version, u16 little-endian (this library: 6)
 //! 10      4     body length in bytes, u32 little-endian
 //! 14      4     CRC-32 (IEEE) of the body, u32 little-endian
 //! 18      n     body: postcard encoding of [`Bundle`]
@@ -34,8 +34,9 @@ pub const MAGIC: [u8; 8] = *b"HDRLWTS\0";
 /// carbon encoder constant); version 4 the forecaster's residual output clamped at zero
 /// instead of a softplus (the same weights mean another forecast); version 5 the providers'
 /// price table and the regions' typical-day carbon intensity, so a gateway prices requests and
-/// knows carbon without outside data.
-pub const FORMAT_VERSION: u16 = 5;
+/// knows carbon without outside data; version 6 the tactical rank 255 (`ELSEWHERE`: the function
+/// ran on another provider), encoded as −1 (the same weights read another input).
+pub const FORMAT_VERSION: u16 = 6;
 /// Size of the fixed header before the body.
 pub const HEADER_BYTES: usize = 18;
 /// Most metrics a provenance record holds.

@@ -7,6 +7,7 @@
 
 use std::sync::OnceLock;
 
+use hdrl_infer::features::{ELSEWHERE, TACTICAL_INPUT};
 use hdrl_infer::fixtures::{F32Models, I8Models, f32_models, quantize, seeded_bundle};
 use hdrl_infer::math::{exp, log_softmax, sigmoid, softmax, tanh};
 use hdrl_infer::placement::TACTICAL_ACTIONS;
@@ -319,7 +320,8 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(1000))]
 
     /// Every raw observation (finite, non-negative where the field is non-negative by
-    /// definition, anything finite elsewhere) encodes into [0, 1] in all three encoders.
+    /// definition, anything finite elsewhere) encodes into [0, 1] in all three encoders, but
+    /// for the tactical rank of a function on another provider (`ELSEWHERE`), which is −1.
     #[test]
     fn encoders_map_every_observation_into_unit_interval(o in observation(), p in provider()) {
         let e = EncoderConfig::DEFAULT;
@@ -327,7 +329,15 @@ proptest! {
         prop_assert!(s.as_ref().is_ok_and(|x| in_unit(x)), "{s:?}");
         let ctx = TacticalContext { provider: p, volume_trend: o.strategic.volume_trend };
         let t = e.encode_tactical(&o.tactical, &ctx, &o.app, &o.carbon);
-        prop_assert!(t.as_ref().is_ok_and(|x| in_unit(x)), "{t:?}");
+        // The current rank (second-last input) is −1 for ELSEWHERE: another provider.
+        let rank_ok = |x: &[f32; TACTICAL_INPUT]| {
+            let r = x[TACTICAL_INPUT - 2];
+            if o.tactical.region_rank == ELSEWHERE { r == -1.0 } else { (0.0..=1.0).contains(&r) }
+        };
+        prop_assert!(
+            t.as_ref().is_ok_and(|x| in_unit(&x[..TACTICAL_INPUT - 2]) && in_unit(&x[TACTICAL_INPUT - 1..]) && rank_ok(x)),
+            "{t:?}"
+        );
         let st = e.encode_step(&o.step);
         prop_assert!(st.as_ref().is_ok_and(|x| in_unit(x)), "{st:?}");
     }

@@ -2,6 +2,7 @@
 //! what a full `decide` on the same measured observation gives, and that a burst and the
 //! silence after it move the operational layer.
 
+use hdrl_infer::features::ELSEWHERE;
 use hdrl_infer::fixtures::seeded_bundle;
 use hdrl_infer::{AppContext, CarbonObs, Decision, Hierarchy, I8, Outcome, Quant, Refreshed, Tracker, Window};
 
@@ -68,8 +69,10 @@ fn a_refresh_that_runs_every_layer_decides_as_decide_does_on_the_measured_observ
     // The raw path first, on a copy of what the tracker measured: its observation and window,
     // then decide.
     let mut tel = tr.telemetry().clone();
-    let obs = tel.observation(now, &carbon()).unwrap();
+    let mut obs = tel.observation(now, &carbon()).unwrap();
     assert!(obs.strategic.daily_invocations > 5000.0 && obs.tactical.request_rate > 0.06, "{obs:?}");
+    // A first decision: the function ran on no provider yet, so any placement is a move.
+    obs.tactical.region_rank = ELSEWHERE;
     let mut w = Window::new();
     tel.fill_window(&m.encoder, &mut w).unwrap();
     let want = m.decide(&mut w, &obs).unwrap();

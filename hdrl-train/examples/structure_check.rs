@@ -8,7 +8,8 @@
 //! region and tier within them, and the planner's daily providers with the bundle's PPO
 //! planning within them, beside the bundle's own hierarchy.
 //!
-//! `cargo run --release -p hdrl-train --example structure_check [-- SCALE [BUNDLE]]`
+//! `cargo run --release -p hdrl-train --example structure_check [-- SCALE [BUNDLE [val]]]`
+//! (`val`: on the validation days instead of the test days, to compare settings).
 
 use hdrl_infer::Provider;
 use hdrl_train::data::synth::generate;
@@ -100,8 +101,12 @@ impl Split {
 fn main() -> anyhow::Result<()> {
     let scale = std::env::args().nth(1).map(|s| s.parse()).transpose()?.unwrap_or(1.0);
     let bundle = std::env::args().nth(2);
+    let on_val = std::env::args().nth(3).as_deref() == Some("val");
     let sc = Scenario::new(generate(42, scale))?;
-    let ctx = context(&sc);
+    let mut ctx = context(&sc);
+    if on_val {
+        ctx.hours = (sc.split.val.0 * 24, sc.split.val.1 * 24);
+    }
     let est = sc.estimates();
     let hours = ctx.hours;
     let eb = expected_best(&sc.sim, &sc.tab, est, hours);
@@ -155,6 +160,32 @@ fn main() -> anyhow::Result<()> {
                 }
             }
             println!("{} vs {}:", rows[b].0, rows[a].0);
+            // How the two schedules' placements differ where the DQN and the planner disagree.
+            let (mut n, mut region, mut tier, mut up, mut down) = (0usize, 0usize, 0usize, 0usize, 0usize);
+            for (f, (ra, rb)) in rows[a].1.iter().zip(&rows[b].1).enumerate() {
+                for (k, (pa, pb)) in ra.iter().zip(rb).enumerate() {
+                    let h = hours.0 + k;
+                    if sc.tab.hour[f][h].n == 0 || dqn[f][h / 24] == planner[f][h / 24] {
+                        continue;
+                    }
+                    n += 1;
+                    region += usize::from(pa.region == pb.region);
+                    tier += usize::from(pa.tier == pb.tier);
+                    up += usize::from(pa.tier > pb.tier);
+                    down += usize::from(pa.tier < pb.tier);
+                }
+            }
+            let pc = |x: usize| 100.0 * x as f64 / n.max(1) as f64;
+            println!(
+                "  where DQN != planner ({n} function-hours with traffic): same region {:.1} %, same tier {:.1} %, \
+                 larger tier {:.1} %, smaller tier {:.1} % ({} against {})",
+                pc(region),
+                pc(tier),
+                pc(up),
+                pc(down),
+                rows[a].0,
+                rows[b].0
+            );
             for (same, split) in agree.iter().enumerate() {
                 split.print(&format!("DQN == planner {}", same == 1));
             }

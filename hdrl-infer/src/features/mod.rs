@@ -21,7 +21,7 @@ pub use strategic::{
     APP_FEATURES, APP_INPUT, AppContext, DayFacts, STRATEGIC_FEATURES, STRATEGIC_INPUT, STRATEGIC_STATS_INPUT,
     StrategicObs,
 };
-pub use tactical::{TACTICAL_FEATURES, TACTICAL_INPUT, TacticalContext, TacticalObs};
+pub use tactical::{ELSEWHERE, TACTICAL_FEATURES, TACTICAL_INPUT, TacticalContext, TacticalObs};
 
 use serde::{Deserialize, Serialize};
 

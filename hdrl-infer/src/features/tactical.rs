@@ -32,13 +32,27 @@ pub struct TacticalObs {
     /// Fraction of invocations that were cold starts, 0 … 1 (clamped).
     pub cold_start_prob: f32,
     /// Distance rank from the home region of the region the function ran in (0 = home;
-    /// larger values count as 3): moving away costs cold starts.
+    /// 4 … 254 count as 3): moving away costs cold starts. [`ELSEWHERE`] (255): it ran on
+    /// another provider than the one the strategic layer now chose (or nowhere yet), so any
+    /// placement is a move and the current tier is no reason to stay.
     pub region_rank: u8,
     /// Memory tier index it ran on (0 = 128 MB … 5 = 3008 MB; larger values count as 5).
     pub memory_tier: u8,
 }
 
+/// [`TacticalObs::region_rank`] of a function that ran on another provider than the chosen one.
+pub const ELSEWHERE: u8 = u8::MAX;
+
 impl TacticalObs {
+    /// This observation as the tactical layer sees it for `chosen`: the rank says
+    /// [`ELSEWHERE`] when the function ran on another provider (`ran_on`).
+    pub fn seen_on(mut self, ran_on: Provider, chosen: Provider) -> Self {
+        if ran_on != chosen {
+            self.region_rank = ELSEWHERE;
+        }
+        self
+    }
+
     /// The metrics in input order.
     pub fn to_array(&self) -> [f32; TACTICAL_FEATURES] {
         [
@@ -66,7 +80,7 @@ impl EncoderConfig {
     /// The PPO input: 7 encoded metrics (the latency as a fraction of the SLA), the provider
     /// one-hot (3), the workload trend, the application facts, this hour's carbon of the
     /// provider's region slots by distance rank, and the current rank and tier (scaled to
-    /// [0, 1]).
+    /// [0, 1]; the rank is −1 for [`ELSEWHERE`]).
     ///
     /// # Errors
     /// See [`super::Scale::encode`]; indices 14–20 name a metric, 8 the trend, 9–13 a fact,
@@ -109,9 +123,32 @@ impl EncoderConfig {
         put(&[self.trend.encode(ctx.volume_trend, 8)?]);
         put(&f);
         put(&c);
-        let rank = t.region_rank.min(3) as f32 / 3.0;
+        let rank = if t.region_rank == ELSEWHERE { -1.0 } else { t.region_rank.min(3) as f32 / 3.0 };
         let tier = t.memory_tier.min(MEMORY_TIERS_MB.len() as u8 - 1) as f32 / (MEMORY_TIERS_MB.len() - 1) as f32;
         put(&[rank, tier]);
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_function_on_another_provider_reads_as_elsewhere() {
+        let t = TacticalObs { region_rank: 2, memory_tier: 5, ..Default::default() };
+        assert_eq!(t.seen_on(Provider::Aws, Provider::Aws).region_rank, 2);
+        let moved = t.seen_on(Provider::Aws, Provider::Azure);
+        assert_eq!((moved.region_rank, moved.memory_tier), (ELSEWHERE, 5));
+        let ctx = TacticalContext { provider: Provider::Azure, volume_trend: 0.0 };
+        let enc = EncoderConfig::DEFAULT;
+        let (app, carbon) = (AppContext::default(), CarbonObs::default());
+        let here = enc.encode_tactical(&t, &ctx, &app, &carbon).unwrap();
+        let away = enc.encode_tactical(&moved, &ctx, &app, &carbon).unwrap();
+        assert_eq!((here[TACTICAL_INPUT - 2], away[TACTICAL_INPUT - 2]), (2.0 / 3.0, -1.0));
+        assert_eq!(here[TACTICAL_INPUT - 1], away[TACTICAL_INPUT - 1], "the tier input is unchanged");
+        // Ranks 4 … 254 still count as 3.
+        let far = TacticalObs { region_rank: 254, ..t };
+        assert_eq!(enc.encode_tactical(&far, &ctx, &app, &carbon).unwrap()[TACTICAL_INPUT - 2], 1.0);
     }
 }

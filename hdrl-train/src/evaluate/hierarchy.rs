@@ -95,7 +95,7 @@ impl EvalCtx<'_> {
             for hr in self.hours.0..self.hours.1 {
                 let p = prov[hr / 24];
                 let pl = if tactical {
-                    let obs = tab.tactical_obs(f, hr - 1, prev);
+                    let obs = tab.tactical_obs(f, hr - 1, prev).seen_on(prev.provider, p);
                     let trend = tab.strategic_obs(f, hr / 24, p).volume_trend;
                     let ctx = TacticalContext { provider: p, volume_trend: trend };
                     let c = h
@@ -219,7 +219,7 @@ impl EvalCtx<'_> {
                     continue;
                 }
                 let prev = if k == 0 { row[0] } else { row[k - 1] };
-                let obs = tab.tactical_obs(f, hr - 1, prev);
+                let obs = tab.tactical_obs(f, hr - 1, prev).seen_on(prev.provider, row[k].provider);
                 let ctx = TacticalContext { provider: row[k].provider, volume_trend: 0.0 };
                 let c = tab.carbon_obs(self.sim, hr);
                 let ca = a.choose_placement(&obs, &ctx, &app, &c).map_err(|e| anyhow::anyhow!("{e}"))?;

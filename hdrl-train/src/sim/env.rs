@@ -483,7 +483,13 @@ mod tests {
         for _ in 0..48 {
             let s = tac.step_all(&[3; 8]);
             dones += s.done.iter().filter(|&&d| d).count();
-            assert!(s.obs.iter().flatten().all(|v| (0.0..=1.0).contains(v)));
+            // Every input in [0, 1], but the rank of a function on another provider: −1.
+            let rank = TACTICAL_INPUT - 2;
+            assert!(
+                s.obs
+                    .iter()
+                    .all(|o| o.iter().enumerate().all(|(i, v)| (0.0..=1.0).contains(v) || (i == rank && *v == -1.0)))
+            );
         }
         assert_eq!(dones, 16, "every episode is 24 hours");
 

@@ -400,21 +400,42 @@ static void decide_from_headers(hdrl_config* c, envoy_dynamic_module_type_http_f
   }
 }
 
+/* `v` in decimal, in buf (at least 11 bytes), without snprintf's format parsing: the measuring
+ * filter's cached path writes two of these per request. */
+static const char* decimal(unsigned v, char* buf) {
+  char tmp[12];
+  size_t n = 0;
+  do {
+    tmp[n++] = (char)('0' + v % 10);
+    v /= 10;
+  } while (v != 0);
+  for (size_t i = 0; i < n; i++) buf[i] = tmp[n - 1 - i];
+  buf[n] = '\0';
+  return buf;
+}
+
 static void write_decision(envoy_dynamic_module_type_http_filter_envoy_ptr e,
                            envoy_dynamic_module_type_http_header_type type,
                            const hdrl_http_decision* d) {
   char memory[16], concurrency[16], steps[16];
-  snprintf(memory, sizeof memory, "%u", d->memory_mb);
-  snprintf(concurrency, sizeof concurrency, "%u", d->concurrency);
-  snprintf(steps, sizeof steps, "%u", d->steps);
   set_header(e, type, "x-hdrl-provider", d->provider);
   set_header(e, type, "x-hdrl-region", d->region);
-  set_header(e, type, "x-hdrl-memory-mb", memory);
-  set_header(e, type, "x-hdrl-concurrency", concurrency);
+  set_header(e, type, "x-hdrl-memory-mb", decimal(d->memory_mb, memory));
+  set_header(e, type, "x-hdrl-concurrency", decimal(d->concurrency, concurrency));
   /* Only a decision of the library has these two; remove any the client sent otherwise. */
-  set_header(e, type, "x-hdrl-steps", d->decided ? steps : NULL);
+  set_header(e, type, "x-hdrl-steps", d->decided ? decimal(d->steps, steps) : NULL);
   set_header(e, type, "x-hdrl-forecast", d->decided ? d->forecast : NULL);
   set_header(e, type, "x-hdrl-status", d->status);
+}
+
+/* An Envoy string, when `found`, as a NUL-terminated copy in buf ("" when absent or too long). */
+static const char* copy_out(bool found, envoy_dynamic_module_type_envoy_buffer out, char* buf, size_t cap) {
+  buf[0] = '\0';
+  if (found && out.ptr != NULL && out.length < cap) {
+    memcpy(buf, out.ptr, out.length);
+    buf[out.length] = '\0';
+  }
+  return buf;
 }
 
 /* First value of a header as a NUL-terminated copy in buf ("" when absent or too long). */
@@ -422,13 +443,8 @@ static const char* header_copy(envoy_dynamic_module_type_http_filter_envoy_ptr e
                                envoy_dynamic_module_type_http_header_type type, const char* key,
                                char* buf, size_t cap) {
   envoy_dynamic_module_type_envoy_buffer out = {NULL, 0};
-  buf[0] = '\0';
-  if (envoy_dynamic_module_callback_http_get_header(e, type, mbuf(key), &out, 0, NULL) &&
-      out.ptr != NULL && out.length < cap) {
-    memcpy(buf, out.ptr, out.length);
-    buf[out.length] = '\0';
-  }
-  return buf;
+  bool found = envoy_dynamic_module_callback_http_get_header(e, type, mbuf(key), &out, 0, NULL);
+  return copy_out(found, out, buf, cap);
 }
 
 /* The matched route's metadata hdrl.function (filter_metadata: { hdrl: { function: ID } }) as a
@@ -436,14 +452,9 @@ static const char* header_copy(envoy_dynamic_module_type_http_filter_envoy_ptr e
  * route resolves it with the request as it arrived, before this filter sets x-hdrl-provider. */
 static const char* route_function(envoy_dynamic_module_type_http_filter_envoy_ptr e, char* buf, size_t cap) {
   envoy_dynamic_module_type_envoy_buffer out = {NULL, 0};
-  buf[0] = '\0';
-  if (envoy_dynamic_module_callback_http_get_metadata_string(e, envoy_dynamic_module_type_metadata_source_Route,
-                                                             mbuf("hdrl"), mbuf("function"), &out) &&
-      out.ptr != NULL && out.length < cap) {
-    memcpy(buf, out.ptr, out.length);
-    buf[out.length] = '\0';
-  }
-  return buf;
+  bool found = envoy_dynamic_module_callback_http_get_metadata_string(
+      e, envoy_dynamic_module_type_metadata_source_Route, mbuf("hdrl"), mbuf("function"), &out);
+  return copy_out(found, out, buf, cap);
 }
 
 /* Measure mode: the function's tracker records this request's start and answers with its
@@ -485,20 +496,6 @@ static void measure_request(hdrl_filter* f, envoy_dynamic_module_type_http_filte
 /* The decision's headers; the diagnostic ones (forecast, measured rate, layers run) only with
  * diagnostics=1: every header write is an Envoy callback, and the cached path is meant to
  * cost a few microseconds. */
-/* `v` in decimal, in buf (at least 11 bytes); snprintf's format parsing is not needed on the
- * cached request path. */
-static const char* decimal(unsigned v, char* buf) {
-  char tmp[12];
-  size_t n = 0;
-  do {
-    tmp[n++] = (char)('0' + v % 10);
-    v /= 10;
-  } while (v != 0);
-  for (size_t i = 0; i < n; i++) buf[i] = tmp[n - 1 - i];
-  buf[n] = '\0';
-  return buf;
-}
-
 static void write_measured(envoy_dynamic_module_type_http_filter_envoy_ptr e,
                            envoy_dynamic_module_type_http_header_type type, hdrl_measure_decision* m,
                            int diagnostics) {
@@ -508,12 +505,11 @@ static void write_measured(envoy_dynamic_module_type_http_filter_envoy_ptr e,
   set_header(e, type, "x-hdrl-memory-mb", decimal(m->d.memory_mb, memory));
   set_header(e, type, "x-hdrl-concurrency", decimal(m->d.concurrency, concurrency));
   if (diagnostics) { /* formatted only here: three %.9g conversions cost about a microsecond */
-    char rps[32], layers[8];
-    snprintf(layers, sizeof layers, "%u", (unsigned)m->layers);
+    char rps[32], layers[16];
     snprintf(rps, sizeof rps, "%.9g", (double)m->observed_rps);
     set_header(e, type, "x-hdrl-forecast", m->d.decided ? hdrl_http_forecast_text(&m->d) : NULL);
     set_header(e, type, "x-hdrl-observed-rps", rps);
-    set_header(e, type, "x-hdrl-layers", layers);
+    set_header(e, type, "x-hdrl-layers", decimal(m->layers, layers));
   }
   set_header(e, type, "x-hdrl-status", m->d.status);
 }

@@ -21,7 +21,7 @@ use crate::handle::{handle, input, out};
 use crate::model::hdrl_model;
 use crate::panic::ffi_boundary;
 use crate::status::hdrl_status;
-use crate::tracker::{carbon_given, carbon_or_default, hdrl_app, hdrl_carbon, layer_bits, outcome};
+use crate::tracker::{carbon_given, carbon_or_default, end_request, hdrl_app, hdrl_carbon, layer_bits};
 
 /// Longest function id a table keeps, bytes.
 pub const HDRL_TABLE_MAX_ID: usize = 128;
@@ -399,11 +399,8 @@ pub unsafe extern "C" fn hdrl_table_end(
     ffi_boundary! {
         // SAFETY: the contract of this function.
         let t = unsafe { Table::open(table, table_len) }?;
-        t.with_entry(entry as usize, |tr, _| -> Result<(), Error> {
-            // SAFETY: the contract of this function.
-            let o = unsafe { outcome(model, tr, latency_ms, cold, cost_usd) }?;
-            Ok(tr.end(now_s, &o)?)
-        })??;
+        // SAFETY: the contract of this function.
+        t.with_entry(entry as usize, |tr, _| unsafe { end_request(model, tr, now_s, latency_ms, cold, cost_usd) })??;
         Ok(())
     }
 }

@@ -68,20 +68,22 @@ pub(crate) fn carbon_or_default(model: Option<&AnyHierarchy>, given: Option<Carb
 /// function's current placement, billing the latency (any negative cost means the same).
 pub const HDRL_COST_FROM_BUNDLE: f32 = -1.0;
 
-/// The outcome of a request that ended: its cost as given, or priced by `model` when the cost
-/// is negative (`HDRL_COST_FROM_BUNDLE`).
+/// Record in `tr` that a request ended at `now_s`: its cost as given, or priced by `model` when
+/// the cost is negative (`HDRL_COST_FROM_BUNDLE`).
 ///
 /// # Safety
 /// `model` is NULL or live.
-pub(crate) unsafe fn outcome(
+pub(crate) unsafe fn end_request(
     model: *const hdrl_model,
-    tr: &Tracker,
+    tr: &mut Tracker,
+    now_s: f64,
     latency_ms: f32,
     cold: bool,
     cost_usd: f32,
-) -> Result<Outcome, Error> {
+) -> Result<(), Error> {
     let cost_usd = if cost_usd < 0.0 { handle!(model).request_cost(tr, latency_ms) } else { cost_usd };
-    Ok(Outcome { latency_ms, cold, cost_usd })
+    tr.end(now_s, &Outcome { latency_ms, cold, cost_usd })?;
+    Ok(())
 }
 
 /// Which layers an `hdrl_tracker_refresh` ran (bit flags).
@@ -222,9 +224,7 @@ pub unsafe extern "C" fn hdrl_tracker_end(
     ffi_boundary! {
         let tracker = handle_mut!(tracker);
         // SAFETY: the contract of this function.
-        let o = unsafe { outcome(model, tracker, latency_ms, cold, cost_usd) }?;
-        tracker.end(now_s, &o)?;
-        Ok(())
+        unsafe { end_request(model, tracker, now_s, latency_ms, cold, cost_usd) }
     }
 }
 

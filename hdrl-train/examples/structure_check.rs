@@ -14,6 +14,7 @@
 use hdrl_infer::Provider;
 use hdrl_train::data::synth::generate;
 use hdrl_train::evaluate::baselines::placement::{Schedule, expected_best};
+use hdrl_train::evaluate::hierarchy;
 use hdrl_train::evaluate::simulate::KeepAlivePolicy;
 use hdrl_train::evaluate::suite::context;
 use hdrl_train::sim::Scenario;
@@ -124,15 +125,8 @@ fn main() -> anyhow::Result<()> {
             .map_err(|e| anyhow::anyhow!("{path}: {e}"))?;
         let start = sc.split.val.0;
         let hier = ctx.hierarchy_schedule(&h, start, true)?;
-        // The DQN's provider of every function-day (the schedule holds it in every hour).
-        let dqn: Vec<Vec<Provider>> = hier
-            .iter()
-            .map(|row| {
-                (0..hours.1.div_ceil(24))
-                    .map(|d| if d * 24 >= hours.0 { row[d * 24 - hours.0].provider } else { Provider::Aws })
-                    .collect()
-            })
-            .collect();
+        // The DQN's provider of every function-day, as the hierarchy's schedule chains them.
+        let dqn = hierarchy::dqn_providers(&h, &sc.tab, &sc.sim, start, hours.1.div_ceil(24))?;
         rows.push(("bundle: DQN providers, expected_best within".into(), within(&sc, est, hours, &dqn)));
         rows.push((
             "bundle: planner's providers, PPO within".into(),

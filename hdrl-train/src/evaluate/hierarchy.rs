@@ -73,23 +73,17 @@ impl EvalCtx<'_> {
     ) -> Result<Schedule> {
         let tab = self.tab;
         let days = self.hours.1.div_ceil(24);
-        let chosen = match providers {
-            Some(_) => Vec::new(),
+        let first = start_day.max(1);
+        let provs = match providers {
+            Some(given) => given
+                .iter()
+                .map(|row| (0..days).map(|d| if d >= first { row[d] } else { Provider::Aws }).collect())
+                .collect(),
             None => dqn_providers(h, tab, self.sim, start_day, days)?,
         };
         let mut out = Vec::with_capacity(tab.profiles.len());
-        for (f, prof) in tab.profiles.iter().enumerate() {
+        for ((f, prof), prov) in tab.profiles.iter().enumerate().zip(&provs) {
             let app = prof.app_context();
-            let prov = match providers {
-                Some(given) => {
-                    let mut prov = vec![Provider::Aws; days];
-                    for (d, slot) in prov.iter_mut().enumerate().take(days).skip(start_day.max(1)) {
-                        *slot = given[f][d];
-                    }
-                    prov
-                }
-                None => chosen[f].clone(),
-            };
             let mut prev = default_placement(prof, prov[self.hours.0 / 24]);
             let mut row = Vec::with_capacity(self.hours.1 - self.hours.0);
             for hr in self.hours.0..self.hours.1 {

@@ -22,7 +22,7 @@ def ci(key, field, scale=1.0, digits=3):
     return f"{m:.{digits}f} ± {h * scale:.{digits}f}"
 
 
-order = ["hierarchy", "hierarchy_int8", "oracle_hourly", "oracle", "expected_best", "best_fixed",
+order = ["hierarchy", "hierarchy_int8", "oracle_hourly", "oracle", "expected_best", "expected_best_6h", "best_fixed",
          "fastest", "greedy_carbon", "cheapest", "greenest", "random"]
 seeds = ", ".join(str(s) for s in r["seeds"])
 print(f"Latest run (`{command}`, {r['date'][:10]}, {r['machine']}, git {r['git_rev']}; total wall "

@@ -3,7 +3,7 @@
 //! closed step; a request between them reads the cached decision without a model call.
 
 use crate::InferError;
-use crate::features::{CarbonObs, ELSEWHERE, TacticalContext, TacticalObs, Window};
+use crate::features::{CarbonObs, TacticalContext, Window};
 use crate::hierarchy::{Decision, Hierarchy, prewarm_target};
 use crate::layers::Precision;
 use crate::placement::MEMORY_TIERS_MB;
@@ -172,10 +172,7 @@ impl<P: Precision> Hierarchy<P> {
         }
         if ran.tactical {
             let ctx = TacticalContext { provider: d.provider, volume_trend: obs.strategic.volume_trend };
-            let seen = match ran_on {
-                Some(p) => obs.tactical.seen_on(p, d.provider),
-                None => TacticalObs { region_rank: ELSEWHERE, ..obs.tactical },
-            };
+            let seen = obs.tactical.seen_on(ran_on, d.provider);
             let c = self.choose_placement(&seen, &ctx, &obs.app, &obs.carbon)?;
             d.region = c.region;
             d.region_rank = c.region_rank;

@@ -78,8 +78,8 @@ fn main() -> anyhow::Result<()> {
     let est = sc.estimates();
     let train_env = TacticalEnv::new(&sc.sim, &sc.tab, sc.enc, sc.split.train, 1, 1);
     let val_env = TacticalEnv::new(&sc.sim, &sc.tab, sc.enc, sc.split.val, 1, 2);
-    let train = bc::teacher_samples(&sc, &train_env, est, 42);
-    let val = bc::teacher_samples(&sc, &val_env, est, 43);
+    let train = bc::teacher_samples(&sc, &train_env, bc::Teacher { est, ahead: 1 }, 42);
+    let val = bc::teacher_samples(&sc, &val_env, bc::Teacher { est, ahead: 1 }, 43);
     println!("{} training samples, {} validation samples (function-hour × provider)", train.len(), val.len());
     let device = Default::default();
     <B as burn::tensor::backend::Backend>::seed(&device, 42);
@@ -105,7 +105,10 @@ fn ablate(sc: &Scenario, epochs: usize) -> anyhow::Result<()> {
     let est = sc.estimates();
     let train_env = TacticalEnv::new(&sc.sim, &sc.tab, sc.enc, sc.split.train, 1, 1);
     let val_env = TacticalEnv::new(&sc.sim, &sc.tab, sc.enc, sc.split.val, 1, 2);
-    let (train, val) = (bc::teacher_samples(sc, &train_env, est, 42), bc::teacher_samples(sc, &val_env, est, 43));
+    let (train, val) = (
+        bc::teacher_samples(sc, &train_env, bc::Teacher { est, ahead: 1 }, 42),
+        bc::teacher_samples(sc, &val_env, bc::Teacher { est, ahead: 1 }, 43),
+    );
     let device = Default::default();
     println!("| tactical inputs held at 0 | validation agreement with expected_best |");
     println!("|---|---:|");

@@ -8,12 +8,14 @@
 //! region and tier within them, and the planner's daily providers with the bundle's PPO
 //! planning within them, beside the bundle's own hierarchy.
 //!
-//! `cargo run --release -p hdrl-train --example structure_check [-- SCALE [BUNDLE [val]]]`
-//! (`val`: on the validation days instead of the test days, to compare settings).
+//! `cargo run --release -p hdrl-train --example structure_check [-- SCALE [BUNDLE [val|test
+//! [AHEAD]]]]` (`val`: on the validation days instead of the test days, to compare settings;
+//! BUNDLE may be empty; AHEAD: also `expected_best` and the per-function-day planner with moves
+//! judged over AHEAD hours, the PPO's teacher).
 
 use hdrl_infer::Provider;
 use hdrl_train::data::synth::generate;
-use hdrl_train::evaluate::baselines::placement::{Schedule, expected_best};
+use hdrl_train::evaluate::baselines::placement::{Schedule, expected_best, expected_best_ahead};
 use hdrl_train::evaluate::hierarchy;
 use hdrl_train::evaluate::simulate::KeepAlivePolicy;
 use hdrl_train::evaluate::suite::context;
@@ -50,6 +52,16 @@ fn daily_providers(
 
 /// Region and tier re-planned hourly by `expected_best` within the provider `providers[f][day]`.
 fn within(sc: &Scenario, est: &Estimates, hours: (usize, usize), providers: &[Vec<Provider>]) -> Schedule {
+    within_ahead(sc, est, hours, providers, 1)
+}
+
+fn within_ahead(
+    sc: &Scenario,
+    est: &Estimates,
+    hours: (usize, usize),
+    providers: &[Vec<Provider>],
+    ahead: usize,
+) -> Schedule {
     providers
         .iter()
         .enumerate()
@@ -57,7 +69,7 @@ fn within(sc: &Scenario, est: &Estimates, hours: (usize, usize), providers: &[Ve
             let mut prev = None;
             (hours.0..hours.1)
                 .map(|h| {
-                    let pl = est.best_within(&sc.sim, &sc.tab, f, h, days[h / 24], prev).0;
+                    let pl = est.best_within_ahead(&sc.sim, &sc.tab, f, h, days[h / 24], prev, ahead).0;
                     prev = Some(pl);
                     pl
                 })
@@ -101,8 +113,9 @@ impl Split {
 
 fn main() -> anyhow::Result<()> {
     let scale = std::env::args().nth(1).map(|s| s.parse()).transpose()?.unwrap_or(1.0);
-    let bundle = std::env::args().nth(2);
+    let bundle = std::env::args().nth(2).filter(|b| !b.is_empty());
     let on_val = std::env::args().nth(3).as_deref() == Some("val");
+    let ahead: Option<usize> = std::env::args().nth(4).map(|s| s.parse()).transpose()?;
     let sc = Scenario::new(generate(42, scale))?;
     let mut ctx = context(&sc);
     if on_val {
@@ -134,6 +147,13 @@ fn main() -> anyhow::Result<()> {
         ));
         rows.push(("bundle: hierarchy (DQN, PPO)".into(), hier));
         dqn_providers = Some(dqn);
+    }
+    if let Some(ahead) = ahead {
+        rows.push((
+            format!("expected_best, moves judged over {ahead} h"),
+            expected_best_ahead(&sc.sim, &sc.tab, est, hours, ahead),
+        ));
+        rows.push((format!("provider per function-day, {ahead} h"), within_ahead(&sc, est, hours, &planner, ahead)));
     }
     // Every schedule simulated once, for the split below and the table after it.
     let results: Vec<_> = rows.iter().map(|(_, s)| ctx.simulate(s, None, &KeepAlivePolicy::Provider)).collect();

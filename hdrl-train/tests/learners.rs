@@ -68,9 +68,10 @@ fn dagger_states_start_where_the_teachers_do_then_follow_the_student() {
     let d = data();
     let env = TacticalEnv::new(&d.sim, &d.tab, d.enc, d.split.train, 1, 0);
     let est = d.estimates();
-    let teacher = bc::teacher_samples(&d, &env, est, 9);
+    let teacher = bc::teacher_samples(&d, &env, bc::Teacher { est, ahead: 1 }, 9);
     let model = ppo::ActorCriticNet::<NdArray>::new(&Default::default());
-    let student = bc::student_samples(&model, &d, &env, est, (9, &bc::rotated(0)), &Default::default());
+    let student =
+        bc::student_samples(&model, &d, &env, bc::Teacher { est, ahead: 1 }, (9, &bc::rotated(0)), &Default::default());
     let n = env.len();
     assert!(n > 0);
     assert_eq!(student.len(), teacher.len());

@@ -97,3 +97,42 @@ fn expected_day_rewards_track_the_realised_plan() {
     assert!(corr > 0.8, "expected vs realised day rewards: correlation {corr}");
     assert!(chosen > random + 0.1, "expected best provider {chosen} vs random {random}");
 }
+
+/// The teacher that judges a move over several hours (`Estimates::best_within_ahead`): one hour
+/// is `best_within`; over six hours it leaves a placement the one-hour view keeps because the
+/// move's cold starts cost more than one hour gains, and what it picks is worth at least as
+/// much over those six hours as the one-hour choice, by the same estimates.
+#[test]
+fn a_move_judged_over_several_hours_is_made_when_it_pays_back() {
+    use hdrl_infer::Provider;
+    use hdrl_infer::placement::{TACTICAL_ACTIONS, allowed_actions};
+    use hdrl_train::sim::Placement;
+    let sc = Scenario::new(generate(5, 0.02)).unwrap();
+    let train = sc.train_hours();
+    let est = Estimates::new(&sc.sim, &sc.tab, &sc.hourly, train);
+    let (sim, tab) = (&sc.sim, &sc.tab);
+    let held = |f: usize, h: usize, pl: Placement, prev: Placement| -> f64 {
+        (h..h + 6).map(|k| est.reward(sim, tab, f, k, pl, k == h && pl != prev)).sum()
+    };
+    let (mut cases, mut left) = (0usize, 0usize);
+    for f in 0..tab.profiles.len() {
+        let prof = &tab.profiles[f];
+        let ok = allowed_actions(prof.memory_need_mb);
+        for p in Provider::ALL {
+            for h in (train.0..train.1 - 6).step_by(7) {
+                for a in (0..TACTICAL_ACTIONS).filter(|&a| ok[a]) {
+                    let prev = Placement::from_action(p, a, prof.home_region);
+                    let one = est.best_within(sim, tab, f, h, p, Some(prev));
+                    assert_eq!(one, est.best_within_ahead(sim, tab, f, h, p, Some(prev), 1));
+                    let six = est.best_within_ahead(sim, tab, f, h, p, Some(prev), 6).0;
+                    let (v1, v6) = (held(f, h, one.0, prev), held(f, h, six, prev));
+                    assert!(v6 >= v1 - 1e-9, "function {f} hour {h}: six hours {v6} < one hour's choice {v1}");
+                    cases += 1;
+                    left += usize::from(one.0 == prev && six != prev);
+                }
+            }
+        }
+    }
+    println!("{cases} states; the six-hour teacher leaves {left} placements the one-hour one keeps");
+    assert!(left > 0, "no state where a move pays back over six hours but not in one");
+}

@@ -45,9 +45,10 @@ pub const ELSEWHERE: u8 = u8::MAX;
 
 impl TacticalObs {
     /// This observation as the tactical layer sees it for `chosen`: the rank says
-    /// [`ELSEWHERE`] when the function ran on another provider (`ran_on`).
-    pub fn seen_on(mut self, ran_on: Provider, chosen: Provider) -> Self {
-        if ran_on != chosen {
+    /// [`ELSEWHERE`] when the function ran on another provider (`ran_on`) or on none yet
+    /// (`None`: its first decision).
+    pub fn seen_on(mut self, ran_on: Option<Provider>, chosen: Provider) -> Self {
+        if ran_on != Some(chosen) {
             self.region_rank = ELSEWHERE;
         }
         self
@@ -137,8 +138,9 @@ mod tests {
     #[test]
     fn a_function_on_another_provider_reads_as_elsewhere() {
         let t = TacticalObs { region_rank: 2, memory_tier: 5, ..Default::default() };
-        assert_eq!(t.seen_on(Provider::Aws, Provider::Aws).region_rank, 2);
-        let moved = t.seen_on(Provider::Aws, Provider::Azure);
+        assert_eq!(t.seen_on(Some(Provider::Aws), Provider::Aws).region_rank, 2);
+        assert_eq!(t.seen_on(None, Provider::Aws).region_rank, ELSEWHERE, "a first decision");
+        let moved = t.seen_on(Some(Provider::Aws), Provider::Azure);
         assert_eq!((moved.region_rank, moved.memory_tier), (ELSEWHERE, 5));
         let ctx = TacticalContext { provider: Provider::Azure, volume_trend: 0.0 };
         let enc = EncoderConfig::DEFAULT;

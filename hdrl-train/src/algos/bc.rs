@@ -53,6 +53,12 @@ pub struct BcConfig {
     /// Off: on seed 42's validation days the hierarchy scored 0.5872 with it and 0.5906
     /// without (`expected_best` 0.6000; docs/decision-quality.md §14).
     pub dagger_dqn: bool,
+    /// The teacher judges a move over this many hours ([`Estimates::best_within_ahead`]; 1:
+    /// `expected_best`'s one-hour view, which never leaves a placement whose move costs more
+    /// in its first hour than the hour gains). Seed 42, validation days: cloned policy −0.1742
+    /// with 1, −0.1595 with 6, −0.1580 with 12; hierarchy 0.6019, 0.6065, 0.6061
+    /// (docs/decision-quality.md §15).
+    pub teacher_ahead: usize,
 }
 
 impl Default for BcConfig {
@@ -65,8 +71,19 @@ impl Default for BcConfig {
             dagger_rounds: 1,
             dagger_rotation: 1,
             dagger_dqn: false,
+            teacher_ahead: crate::evaluate::baselines::placement::LOOKAHEAD_HOURS,
         }
     }
+}
+
+/// What cloning imitates: `expected_best` within the provider the samples run on, a move
+/// judged over `ahead` hours ([`BcConfig::teacher_ahead`]).
+#[derive(Clone, Copy)]
+pub struct Teacher<'a> {
+    /// The training-day estimates it plans with.
+    pub est: &'a Estimates,
+    /// Hours a move is judged over.
+    pub ahead: usize,
 }
 
 /// One supervised example: the encoded observation, its action mask and the teacher's action.
@@ -86,7 +103,7 @@ pub struct Sample {
 /// first hour after the provider's default placement, or after a placement drawn by
 /// [`start_placement`] (seeded by `seed`), so the policy also learns what to do when the
 /// strategic layer has just moved the function from elsewhere.
-pub fn teacher_samples(sc: &Scenario, env: &TacticalEnv<'_>, est: &Estimates, seed: u64) -> Vec<Sample> {
+pub fn teacher_samples(sc: &Scenario, env: &TacticalEnv<'_>, teacher: Teacher<'_>, seed: u64) -> Vec<Sample> {
     let mut rng = derived_rng(seed, 0x5747);
     let mut out = Vec::with_capacity(env.len() * 24);
     for (i, &(f, d)) in env.pairs().iter().enumerate() {
@@ -94,7 +111,7 @@ pub fn teacher_samples(sc: &Scenario, env: &TacticalEnv<'_>, est: &Estimates, se
         let p = Provider::ALL[i % 3];
         let mut prev = start_placement(&prof, p, &mut rng);
         for h in d * 24..(d + 1) * 24 {
-            let (sample, pl) = labelled(sc, env, est, (f, h, p), prev);
+            let (sample, pl) = labelled(sc, env, teacher, (f, h, p), prev);
             out.push(sample);
             prev = pl;
         }
@@ -107,12 +124,12 @@ pub fn teacher_samples(sc: &Scenario, env: &TacticalEnv<'_>, est: &Estimates, se
 fn labelled(
     sc: &Scenario,
     env: &TacticalEnv<'_>,
-    est: &Estimates,
+    teacher: Teacher<'_>,
     (f, h, p): (usize, usize, Provider),
     prev: Placement,
 ) -> (Sample, Placement) {
     let (obs, mask) = env.observe(f, h, p, prev);
-    let pl = est.best_within(&sc.sim, &sc.tab, f, h, p, Some(prev)).0;
+    let pl = teacher.est.best_within_ahead(&sc.sim, &sc.tab, f, h, p, Some(prev), teacher.ahead).0;
     (Sample { obs, mask, action: pl.action_for(env.profile(f).home_region) }, pl)
 }
 
@@ -126,7 +143,7 @@ pub fn student_samples<B: Backend>(
     model: &ActorCriticNet<B>,
     sc: &Scenario,
     env: &TacticalEnv<'_>,
-    est: &Estimates,
+    teacher: Teacher<'_>,
     (seed, provider): (u64, &dyn Fn(usize, usize, usize) -> Provider),
     device: &B::Device,
 ) -> Vec<Sample> {
@@ -140,7 +157,7 @@ pub fn student_samples<B: Backend>(
         let step: Vec<Sample> = pairs
             .iter()
             .enumerate()
-            .map(|(i, &(f, d))| labelled(sc, env, est, (f, d * 24 + hour, provider(i)), prev[i]).0)
+            .map(|(i, &(f, d))| labelled(sc, env, teacher, (f, d * 24 + hour, provider(i)), prev[i]).0)
             .collect();
         for (chunk_no, chunk) in step.chunks(4096).enumerate() {
             let refs: Vec<&Sample> = chunk.iter().collect();
@@ -185,6 +202,14 @@ fn tensors<B: Backend>(batch: &[&Sample], device: &B::Device) -> (Tensor<B, 2>, 
     )
 }
 
+/// Mean negative log-likelihood of the teacher's actions under `model`'s actor (masked).
+pub fn cross_entropy<B: Backend>(model: &ActorCriticNet<B>, batch: &[&Sample], device: &B::Device) -> Tensor<B, 1> {
+    let (x, m) = tensors::<B>(batch, device);
+    let a: Vec<i64> = batch.iter().map(|s| s.action as i64).collect();
+    let a = Tensor::<B, 2, Int>::from_data(TensorData::new(a, [batch.len(), 1]), device);
+    -log_softmax(model.logits(x) + m, 1).gather(1, a).mean()
+}
+
 /// Fraction of samples whose greedy (masked) action is the teacher's.
 pub fn accuracy<B: Backend>(model: &ActorCriticNet<B>, samples: &[Sample], device: &B::Device) -> f64 {
     let mut same = 0usize;
@@ -223,11 +248,8 @@ pub fn train<B: AutodiffBackend>(
         let (mut loss_sum, mut batches) = (0.0, 0usize);
         for mb in idx.chunks(cfg.batch.max(1)) {
             let batch: Vec<&Sample> = mb.iter().map(|&k| &train[k]).collect();
-            let (x, m) = tensors::<B>(&batch, device);
-            let a: Vec<i64> = batch.iter().map(|s| s.action as i64).collect();
-            let a = Tensor::<B, 2, Int>::from_data(TensorData::new(a, [batch.len(), 1]), device);
-            let logp = log_softmax(model.logits(x) + m, 1).gather(1, a);
-            let (m, lv) = finite_step(model, &mut optim, -logp.mean(), cfg.grad_clip, cfg.lr);
+            let loss = cross_entropy(&model, &batch, device);
+            let (m, lv) = finite_step(model, &mut optim, loss, cfg.grad_clip, cfg.lr);
             model = m;
             if let Some(lv) = lv {
                 loss_sum += lv;

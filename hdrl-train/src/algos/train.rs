@@ -74,13 +74,15 @@ pub fn train_ppo<B: AutodiffBackend>(
     let mut cloning = Vec::new();
     let warm = |model| {
         if cfg.bc.epochs == 0 {
-            return Ok(model);
+            return Ok((model, Vec::new()));
         }
         let train_env = TacticalEnv::new(&d.sim, &d.tab, d.enc, d.split.train, 1, 0);
-        let mut train = bc::teacher_samples(d, &train_env, est, seed);
-        let held_out = bc::teacher_samples(d, &val, est, seed ^ 1);
+        let teacher = bc::Teacher { est, ahead: cfg.bc.teacher_ahead };
+        let mut train = bc::teacher_samples(d, &train_env, teacher, seed);
+        let held_out = bc::teacher_samples(d, &val, teacher, seed ^ 1);
         p.println(format!(
-            "ppo: cloning expected_best from {} train samples ({} held out)",
+            "ppo: cloning expected_best (moves judged over {} h) from {} train samples ({} held out)",
+            cfg.bc.teacher_ahead,
             train.len(),
             held_out.len()
         ));
@@ -95,7 +97,7 @@ pub fn train_ppo<B: AutodiffBackend>(
             } else {
                 (&rotated, "rotated providers")
             };
-            let visited = bc::student_samples(&model.valid(), d, &train_env, est, (seed, provider), device);
+            let visited = bc::student_samples(&model.valid(), d, &train_env, teacher, (seed, provider), device);
             p.println(format!("ppo: DAgger round {round}: +{} states the cloned policy visits ({on})", visited.len()));
             train.extend(visited);
             let (m, more) = bc::train(model, &train, &held_out, &cfg.bc, seed ^ round as u64, device, p)?;
@@ -106,7 +108,7 @@ pub fn train_ppo<B: AutodiffBackend>(
             rec.epoch = k + 1;
         }
         cloning = history;
-        Ok(model)
+        Ok((model, train))
     };
     let mut t = ppo::train::<B>(cfg, &mut env, &val, seed, device, &dir.join("ppo"), p, warm)?;
     t.cloning = cloning;

@@ -172,13 +172,17 @@ fn one_seed<B: AutodiffBackend>(
     let (h32, h8) = (load::<F32>(&models.join("bundle.f32.hdrl"))?, load::<I8>(&models.join("bundle.int8.hdrl"))?);
     let h19 = load::<F32>(&models.join("lstm2019.f32.hdrl"))?;
     let loaded = Loaded { f32: &h32, int8: &h8, minutes: Some(&h19) };
-    let (val_h, val_e) = suite::validation(sc, &h32)?;
+    let [val_h, val_e, val_6] = suite::validation(sc, &h32)?;
     p.println(format!(
-        "seed {}: validation days: hierarchy {val_h:.4}, expected_best {val_e:.4} ({:+.4})",
+        "seed {}: validation days: hierarchy {val_h:.4}, expected_best {val_e:.4} ({:+.4}), expected_best_6h {val_6:.4} ({:+.4})",
         s.seed,
-        val_h - val_e
+        val_h - val_e,
+        val_h - val_6
     ));
-    write_json(&s.dir.join("validation.json"), &serde_json::json!({"hierarchy": val_h, "expected_best": val_e}))?;
+    write_json(
+        &s.dir.join("validation.json"),
+        &serde_json::json!({"hierarchy": val_h, "expected_best": val_e, "expected_best_6h": val_6}),
+    )?;
     let learned = suite::learned(sc, &loaded, &minutes.0, p, clock)?;
     Ok((trained, learned, rev, sizes))
 }

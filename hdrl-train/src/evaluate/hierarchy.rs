@@ -2,7 +2,7 @@
 //! LSTM's forecasts and pre-warm targets, and int8 against f32 agreement.
 
 use anyhow::Result;
-use hdrl_infer::features::{TacticalContext, WINDOW};
+use hdrl_infer::features::{TacticalContext, TacticalObs, WINDOW};
 use hdrl_infer::hierarchy::prewarm_target;
 use hdrl_infer::{Hierarchy, Precision, Provider, Window as InferWindow};
 
@@ -12,7 +12,7 @@ use crate::data::workload::HOUR_S;
 use crate::evaluate::baselines::placement::Schedule;
 use crate::evaluate::simulate::{EvalCtx, STEP_S};
 use crate::sim::Placement;
-use crate::sim::tables::default_placement;
+use crate::sim::tables::{Tables, default_placement};
 
 /// The DQN's provider of every function on days `[start_day, days)`, `[f][day]` (AWS before
 /// `start_day`, and on day 0, which has no history): each day's choice reads the strategic
@@ -22,7 +22,7 @@ use crate::sim::tables::default_placement;
 /// A model error (missing model, non-finite output).
 pub fn dqn_providers<P: Precision>(
     h: &Hierarchy<P>,
-    tab: &crate::sim::tables::Tables,
+    tab: &Tables,
     sim: &crate::sim::Sim,
     start_day: usize,
     days: usize,
@@ -40,6 +40,15 @@ pub fn dqn_providers<P: Precision>(
         out.push(prov);
     }
     Ok(out)
+}
+
+/// The tactical observation of function `f` before hour `hr` as the hierarchy sees it for
+/// `chosen`: the last hour's metrics on the placement it ran on (`prev`), and with no placement
+/// before (the first hour played) the metrics of its default placement and the rank
+/// [`hdrl_infer::features::ELSEWHERE`], as a gateway's tracker shows a function's first decision.
+fn seen(tab: &Tables, f: usize, hr: usize, prev: Option<Placement>, chosen: Provider) -> TacticalObs {
+    let ran = prev.unwrap_or_else(|| default_placement(&tab.profiles[f], chosen));
+    tab.tactical_obs(f, hr - 1, ran).seen_on(prev.map(|pl| pl.provider), chosen)
 }
 
 impl EvalCtx<'_> {
@@ -84,12 +93,12 @@ impl EvalCtx<'_> {
         let mut out = Vec::with_capacity(tab.profiles.len());
         for ((f, prof), prov) in tab.profiles.iter().enumerate().zip(&provs) {
             let app = prof.app_context();
-            let mut prev = default_placement(prof, prov[self.hours.0 / 24]);
+            let mut prev: Option<Placement> = None;
             let mut row = Vec::with_capacity(self.hours.1 - self.hours.0);
             for hr in self.hours.0..self.hours.1 {
                 let p = prov[hr / 24];
                 let pl = if tactical {
-                    let obs = tab.tactical_obs(f, hr - 1, prev).seen_on(prev.provider, p);
+                    let obs = seen(tab, f, hr, prev, p);
                     let trend = tab.strategic_obs(f, hr / 24, p).volume_trend;
                     let ctx = TacticalContext { provider: p, volume_trend: trend };
                     let c = h
@@ -100,7 +109,7 @@ impl EvalCtx<'_> {
                     default_placement(prof, p)
                 };
                 row.push(pl);
-                prev = pl;
+                prev = Some(pl);
             }
             out.push(row);
         }
@@ -212,8 +221,7 @@ impl EvalCtx<'_> {
                 if tab.hour[f][hr].n == 0 {
                     continue;
                 }
-                let prev = if k == 0 { row[0] } else { row[k - 1] };
-                let obs = tab.tactical_obs(f, hr - 1, prev).seen_on(prev.provider, row[k].provider);
+                let obs = seen(tab, f, hr, k.checked_sub(1).map(|j| row[j]), row[k].provider);
                 let ctx = TacticalContext { provider: row[k].provider, volume_trend: 0.0 };
                 let c = tab.carbon_obs(self.sim, hr);
                 let ca = a.choose_placement(&obs, &ctx, &app, &c).map_err(|e| anyhow::anyhow!("{e}"))?;

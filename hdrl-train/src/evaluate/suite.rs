@@ -19,10 +19,11 @@ use crate::sim::{Placement, Scenario};
 
 /// The placement baselines, in report order: the hindsight oracles, the careful engineer's
 /// rule, the single rules, random.
-pub const BASELINES: [&str; 9] = [
+pub const BASELINES: [&str; 10] = [
     "oracle_hourly",
     "oracle",
     "expected_best",
+    "expected_best_6h",
     "best_fixed",
     "fastest",
     "greedy_carbon",
@@ -36,19 +37,22 @@ pub fn context(sc: &Scenario) -> EvalCtx<'_> {
     EvalCtx { sim: &sc.sim, tab: &sc.tab, hourly: &sc.hourly, hours: sc.test_hours(), train_hours: sc.train_hours() }
 }
 
-/// The f32 hierarchy's and `expected_best`'s mean reward on the validation days (provider
-/// keep-alive, no pre-warming): the figure to choose training settings by, never the test
-/// days'. The DQN's daily choices start on the first validation day, as on the test days.
+/// The f32 hierarchy's, `expected_best`'s and `expected_best_6h`'s mean reward on the
+/// validation days (provider keep-alive, no pre-warming): the figures to choose training
+/// settings by, never the test days'. The DQN's daily choices start on the first validation
+/// day, as on the test days.
 ///
 /// # Errors
 /// A model error.
-pub fn validation(sc: &Scenario, h: &Hierarchy<F32>) -> Result<(f64, f64)> {
+pub fn validation(sc: &Scenario, h: &Hierarchy<F32>) -> Result<[f64; 3]> {
     let hours = (sc.split.val.0 * 24, sc.split.val.1 * 24);
     let ctx = EvalCtx { sim: &sc.sim, tab: &sc.tab, hourly: &sc.hourly, hours, train_hours: sc.train_hours() };
     let hier = ctx.hierarchy_schedule(h, sc.split.val.0, true)?;
-    let teacher = baselines::expected_best(&sc.sim, &sc.tab, sc.estimates(), hours);
+    let (sim, tab, est) = (&sc.sim, &sc.tab, sc.estimates());
+    let rule = baselines::expected_best(sim, tab, est, hours);
+    let ahead = baselines::expected_best_ahead(sim, tab, est, hours, baselines::LOOKAHEAD_HOURS);
     let reward = |s: &Schedule| ctx.simulate(s, None, &KeepAlivePolicy::Provider).metrics().mean_reward;
-    Ok((reward(&hier), reward(&teacher)))
+    Ok([reward(&hier), reward(&rule), reward(&ahead)])
 }
 
 /// What the non-learned placement policies achieved.
@@ -70,6 +74,7 @@ pub fn baselines(sc: &Scenario, seed: u64, progress: &Progress) -> Baselines {
         ("oracle_hourly", baselines::oracle_hourly(tab, hours)),
         ("oracle", baselines::oracle(tab, hours)),
         ("expected_best", baselines::expected_best(sim, tab, est, hours)),
+        ("expected_best_6h", baselines::expected_best_ahead(sim, tab, est, hours, baselines::LOOKAHEAD_HOURS)),
         ("best_fixed", fixed),
         ("fastest", baselines::fastest(tab, est, hours)),
         ("greedy_carbon", baselines::greedy_carbon(sim, tab, est, hours)),

@@ -245,7 +245,7 @@ impl<'a> TacticalEnv<'a> {
         provider: Provider,
         prev: Placement,
     ) -> ([f32; TACTICAL_INPUT], [bool; TACTICAL_ACTIONS]) {
-        let raw = self.tab.tactical_obs(f, h.wrapping_sub(1), prev).seen_on(prev.provider, provider);
+        let raw = self.tab.tactical_obs(f, h.wrapping_sub(1), prev).seen_on(Some(prev.provider), provider);
         let trend = self.trend[f].get(h / 24).copied().unwrap_or(0.0);
         let ctx = TacticalContext { provider, volume_trend: trend };
         let app = self.tab.profiles[f].app_context();

@@ -114,14 +114,34 @@ impl Estimates {
         p: Provider,
         prev: Option<Placement>,
     ) -> (Placement, f64) {
+        self.best_within_ahead(sim, tab, f, h, p, prev, 1)
+    }
+
+    /// [`Estimates::best_within`] for a placement held `ahead` hours (≥ 1): the move's cost
+    /// counted once against the expected rewards of the hours `h .. h + ahead` (within the
+    /// tables; each at its hour's carbon intensity, a perfect carbon forecast), so a move that
+    /// pays back over several hours is made; and that sum.
+    #[allow(clippy::too_many_arguments)]
+    pub fn best_within_ahead(
+        &self,
+        sim: &Sim,
+        tab: &Tables,
+        f: usize,
+        h: usize,
+        p: Provider,
+        prev: Option<Placement>,
+        ahead: usize,
+    ) -> (Placement, f64) {
         let prof = &tab.profiles[f];
         let ok = allowed_actions(prof.memory_need_mb);
         let mut best: Option<(Placement, f64)> = None;
+        let end = (h + ahead.max(1)).min(tab.hours.max(h + 1));
         for a in (0..TACTICAL_ACTIONS).filter(|&a| ok[a]) {
             let pl = Placement::from_action(p, a, prof.home_region);
             let r = self.reward(sim, tab, f, h, pl, prev != Some(pl));
-            if best.is_none_or(|b| r > b.1) {
-                best = Some((pl, r));
+            let score = r + (h + 1..end).map(|k| self.reward(sim, tab, f, k, pl, false)).sum::<f64>();
+            if best.is_none_or(|b| score > b.1) {
+                best = Some((pl, score));
             }
         }
         // `allowed_actions` never forbids every action.
@@ -181,9 +201,23 @@ impl Estimates {
 
     /// The placement (any provider) with the best expected reward, as [`Estimates::best_within`].
     pub fn best(&self, sim: &Sim, tab: &Tables, f: usize, h: usize, prev: Option<Placement>) -> (Placement, f64) {
+        self.best_ahead(sim, tab, f, h, prev, 1)
+    }
+
+    /// [`Estimates::best`] with the move judged over `ahead` hours
+    /// ([`Estimates::best_within_ahead`] on every provider), and the summed reward.
+    pub fn best_ahead(
+        &self,
+        sim: &Sim,
+        tab: &Tables,
+        f: usize,
+        h: usize,
+        prev: Option<Placement>,
+        ahead: usize,
+    ) -> (Placement, f64) {
         Provider::ALL
             .into_iter()
-            .map(|p| self.best_within(sim, tab, f, h, p, prev))
+            .map(|p| self.best_within_ahead(sim, tab, f, h, p, prev, ahead))
             .max_by(|a, b| a.1.total_cmp(&b.1))
             .unwrap_or((Placement::from_action(Provider::Aws, 0, tab.profiles[f].home_region), f64::NEG_INFINITY))
     }

@@ -122,12 +122,25 @@ pub fn greedy_carbon(sim: &Sim, tab: &Tables, est: &Estimates, hours: (usize, us
 /// placement with the best expected reward from the training-day estimates at the current
 /// hour's carbon intensity, counting the cold starts a move to another placement costs.
 pub fn expected_best(sim: &Sim, tab: &Tables, est: &Estimates, hours: (usize, usize)) -> Schedule {
+    expected_best_ahead(sim, tab, est, hours, 1)
+}
+
+/// Hours over which `expected_best_6h` (and the PPO's teacher, `BcConfig::teacher_ahead`)
+/// judges a move.
+pub const LOOKAHEAD_HOURS: usize = 6;
+
+/// [`expected_best`] with every move judged over `ahead` hours instead of one
+/// ([`Estimates::best_ahead`]): the placement with the best expected reward summed over the
+/// next `ahead` hours (at each hour's carbon intensity, a perfect carbon forecast), the move's
+/// cold starts counted once. The one-hour rule never leaves a placement whose move costs more
+/// in its first hour than that hour gains; this one does when the move pays back.
+pub fn expected_best_ahead(sim: &Sim, tab: &Tables, est: &Estimates, hours: (usize, usize), ahead: usize) -> Schedule {
     (0..tab.profiles.len())
         .map(|f| {
             let mut prev: Option<Placement> = None;
             (hours.0..hours.1)
                 .map(|h| {
-                    let pl = est.best(sim, tab, f, h, prev).0;
+                    let pl = est.best_ahead(sim, tab, f, h, prev, ahead).0;
                     prev = Some(pl);
                     pl
                 })

@@ -93,7 +93,7 @@ fn main() -> anyhow::Result<()> {
         );
     }
     let cloned = ppo::evaluate(&model.valid(), &val_env, 0, &device);
-    let teacher = bc::teacher_reward(&sc, &val_env, est, 0);
+    let teacher = bc::teacher_reward(&sc, &val_env, bc::Teacher { est, ahead: 1 }, 0);
     let random = ppo::evaluate_random(&val_env, 0);
     println!("validation mean hourly reward: clone {cloned:.4}, teacher {teacher:.4}, random {random:.4}");
     strategic(&sc, est, epochs)

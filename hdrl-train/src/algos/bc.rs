@@ -273,12 +273,12 @@ pub fn train<B: AutodiffBackend>(
 
 /// The teacher's mean hourly reward on the same validation function-days and provider
 /// contexts as [`super::ppo::evaluate`] (so the two are comparable).
-pub fn teacher_reward(sc: &Scenario, env: &TacticalEnv<'_>, est: &Estimates, max_pairs: usize) -> f64 {
+pub fn teacher_reward(sc: &Scenario, env: &TacticalEnv<'_>, teacher: Teacher<'_>, max_pairs: usize) -> f64 {
     let (mut sum, mut n) = (0.0, 0usize);
     for (f, d, p) in env.validation_pairs(max_pairs) {
         let mut prev: Placement = default_placement(&env.profile(f), p);
         for h in d * 24..(d + 1) * 24 {
-            let pl = est.best_within(&sc.sim, &sc.tab, f, h, p, Some(prev)).0;
+            let pl = teacher.est.best_within_ahead(&sc.sim, &sc.tab, f, h, p, Some(prev), teacher.ahead).0;
             sum += env.reward(f, h, p, pl.action_for(env.profile(f).home_region), Some(prev)) as f64;
             prev = pl;
             n += 1;

@@ -113,7 +113,11 @@ pub fn train_ppo<B: AutodiffBackend>(
     let mut t = ppo::train::<B>(cfg, &mut env, &val, seed, device, &dir.join("ppo"), p, warm)?;
     t.cloning = cloning;
     t.references = vec![
-        ("rule: expected_best".into(), bc::teacher_reward(d, &val, est, cfg.val_pairs)),
+        ("rule: expected_best".into(), bc::teacher_reward(d, &val, bc::Teacher { est, ahead: 1 }, cfg.val_pairs)),
+        (
+            format!("rule: expected_best_{}h (the teacher)", cfg.bc.teacher_ahead),
+            bc::teacher_reward(d, &val, bc::Teacher { est, ahead: cfg.bc.teacher_ahead }, cfg.val_pairs),
+        ),
         ("random".into(), ppo::evaluate_random(&val, cfg.val_pairs)),
     ];
     Ok(t)

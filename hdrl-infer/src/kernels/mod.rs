@@ -84,6 +84,12 @@ pub type QuantizeI8 = fn(x: &[f32], out: &mut [i8]) -> f32;
 /// An in-place elementwise activation over a slice.
 pub type Elementwise = fn(xs: &mut [f32]);
 
+/// Layer normalisation then ReLU in place: `x ← max(0, (x − mean) / sqrt(var + ε) · γ + β)`
+/// (`gamma.len() == beta.len() == x.len()`; otherwise nothing is written). Every tier gives
+/// the bits of the generic body ([`crate::layers::LayerNorm::forward`] then ReLU): the sums
+/// run in the same eight lanes, combined in the same order, with no fused multiply-add.
+pub type LayerNormRelu = fn(x: &mut [f32], gamma: &[f32], beta: &[f32]);
+
 /// Which implementation tier filled the table (for reports and benches).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -92,8 +98,8 @@ pub enum Tier {
     Generic,
     /// x86-64 AVX2 + FMA bodies.
     Avx2Fma,
-    /// x86-64 AVX2 + FMA for f32 products, AVX-512 VNNI (256-bit) dot products for int8,
-    /// 16-lane AVX-512 F activations.
+    /// x86-64 AVX2 + FMA for f32 products, AVX-512 VNNI dot products for int8 (512-bit over
+    /// the packed layout), 16-lane AVX-512 quantisation and activations.
     Avx512Vnni,
 }
 
@@ -114,6 +120,8 @@ pub struct Kernels {
     pub sigmoid: Elementwise,
     /// Hyperbolic tangent in place.
     pub tanh: Elementwise,
+    /// Layer normalisation followed by ReLU, in place.
+    pub layer_norm_relu: LayerNormRelu,
 }
 
 impl Kernels {
@@ -127,6 +135,7 @@ impl Kernels {
             quantize_i8: crate::quant::quantize_vec,
             sigmoid: crate::math::sigmoid_slice,
             tanh: crate::math::tanh_slice,
+            layer_norm_relu: crate::layers::layer_norm_relu,
         }
     }
 

@@ -134,9 +134,47 @@ fn matvec_i8_is_exact_for_minus_128_inputs() {
 }
 
 #[test]
+fn layer_norm_relu_is_bit_identical_on_every_tier() {
+    let mut s = 11;
+    for len in [1usize, 3, 7, 8, 9, 15, 16, 31, 32, 33, 47, 64, 100, 127, 128] {
+        for case in 0..4 {
+            let mut x: std::vec::Vec<f32> = (0..len).map(|_| lcg(&mut s) * 4.0 + 1.0).collect();
+            let gamma: std::vec::Vec<f32> = (0..len).map(|_| 1.0 + lcg(&mut s) * 0.3).collect();
+            let beta: std::vec::Vec<f32> = (0..len).map(|_| lcg(&mut s) * 0.3).collect();
+            match case {
+                // a constant input: the variance is 0 and only ε keeps it finite
+                1 => x.iter_mut().for_each(|v| *v = 2.5),
+                // large offsets, where the summation order shows in the low bits
+                2 => x.iter_mut().enumerate().for_each(|(i, v)| *v += 1e4 * (i % 3) as f32),
+                3 if len > 2 => x[len / 2] = f32::NAN,
+                _ => {}
+            }
+            let mut want = x.clone();
+            crate::layers::layer_norm_relu(&mut want, &gamma, &beta);
+            assert!(want.iter().all(|v| *v >= 0.0 && !v.is_sign_negative()), "ReLU output {want:?}");
+            for k in tables() {
+                let mut got = x.clone();
+                (k.layer_norm_relu)(&mut got, &gamma, &beta);
+                let bits = |v: &[f32]| v.iter().map(|f| f.to_bits()).collect::<std::vec::Vec<_>>();
+                assert_eq!(bits(&got), bits(&want), "{:?} len {len} case {case}", k.tier);
+            }
+            // mismatched lengths write nothing
+            for k in tables() {
+                let mut got = x.clone();
+                (k.layer_norm_relu)(&mut got, &gamma[..len - 1], &beta);
+                assert_eq!(
+                    got.iter().map(|f| f.to_bits()).collect::<std::vec::Vec<_>>(),
+                    x.iter().map(|f| f.to_bits()).collect::<std::vec::Vec<_>>()
+                );
+            }
+        }
+    }
+}
+
+#[test]
 fn quantize_i8_is_bit_identical_to_quantize_vec() {
     let mut s = 5;
-    for len in [0usize, 1, 3, 5, 7, 8, 9, 11, 16, 31, 64, 100, 128] {
+    for len in [0usize, 1, 3, 5, 7, 8, 9, 11, 15, 16, 17, 25, 31, 32, 64, 100, 128] {
         for case in 0..4 {
             let mut x: std::vec::Vec<f32> = (0..len).map(|_| lcg(&mut s) * 3.0).collect();
             match case {

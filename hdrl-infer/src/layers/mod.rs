@@ -11,6 +11,7 @@ pub use dense_i8::DenseI8;
 pub use dense_i8::QuantVec;
 pub use layer_norm::EPS as LAYER_NORM_EPS;
 pub use layer_norm::LayerNorm;
+pub(crate) use layer_norm::{combine8, layer_norm_relu};
 pub use lstm::{GATES, LstmLayer};
 
 use crate::kernels::Kernels;

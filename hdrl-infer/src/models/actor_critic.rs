@@ -45,12 +45,10 @@ impl<P: crate::layers::Precision> ActorCritic<P> {
         check_input(x)?;
         let mut t1 = [0.0; 128];
         self.t1.forward(k, x, &mut t1);
-        self.t1_norm.forward(&mut t1);
-        relu_slice(&mut t1);
+        self.t1_norm.forward_relu(k, &mut t1);
         let mut t2 = [0.0; 128];
         self.t2.forward(k, &t1, &mut t2);
-        self.t2_norm.forward(&mut t2);
-        relu_slice(&mut t2);
+        self.t2_norm.forward_relu(k, &mut t2);
         Ok(t2)
     }
 

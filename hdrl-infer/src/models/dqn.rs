@@ -57,17 +57,14 @@ impl<P: crate::layers::Precision> Dqn<P> {
 
         let mut s1 = [0.0; 128];
         self.s1.forward(k, s_in, &mut s1);
-        self.s1_norm.forward(&mut s1);
-        relu_slice(&mut s1);
+        self.s1_norm.forward_relu(k, &mut s1);
         let mut cat = [0.0; 96]; // [strategic code 64 | app code 32]
         let mut s2 = [0.0; 64];
         self.s2.forward(k, &s1, &mut s2);
-        self.s2_norm.forward(&mut s2);
-        relu_slice(&mut s2);
+        self.s2_norm.forward_relu(k, &mut s2);
         let mut a1 = [0.0; 32];
         self.a1.forward(k, a_in, &mut a1);
-        self.a1_norm.forward(&mut a1);
-        relu_slice(&mut a1);
+        self.a1_norm.forward_relu(k, &mut a1);
         cat[..64].copy_from_slice(&s2);
         cat[64..].copy_from_slice(&a1);
 

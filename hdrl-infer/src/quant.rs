@@ -90,6 +90,18 @@ pub(crate) fn max_finite_abs(m: f32, v: f32) -> f32 {
     if a > m && a <= f32::MAX { a } else { m }
 }
 
+/// The generic [`crate::kernels::DequantI8`]: `y[o] (+)= acc[o] · (scale[o] · x_scale) + bias[o]`.
+pub fn dequant(acc: &[i32], scale: &[f32], x_scale: f32, bias: &[f32], y: &mut [f32], add: bool) {
+    let n = y.len();
+    if acc.len() != n || scale.len() != n || bias.len() != n {
+        return;
+    }
+    for (((yo, &a), &s), &b) in y.iter_mut().zip(acc).zip(scale).zip(bias) {
+        let v = a as f32 * (s * x_scale) + b;
+        *yo = if add { *yo + v } else { v };
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -84,6 +84,11 @@ pub type QuantizeI8 = fn(x: &[f32], out: &mut [i8]) -> f32;
 /// An in-place elementwise activation over a slice.
 pub type Elementwise = fn(xs: &mut [f32]);
 
+/// The f32 outputs of an int8 product: `y[o] = acc[o] · (scale[o] · x_scale) + bias[o]`, or, with
+/// `add`, `y[o] += ` that (in this order of operations, no fused multiply-add, so every tier
+/// gives the same bits). All slices of one length; otherwise nothing is written.
+pub type DequantI8 = fn(acc: &[i32], scale: &[f32], x_scale: f32, bias: &[f32], y: &mut [f32], add: bool);
+
 /// Layer normalisation then ReLU in place: `x ← max(0, (x − mean) / sqrt(var + ε) · γ + β)`
 /// (`gamma.len() == beta.len() == x.len()`; otherwise nothing is written). Every tier gives
 /// the bits of the generic body ([`crate::layers::LayerNorm::forward`] then ReLU): the sums
@@ -122,6 +127,8 @@ pub struct Kernels {
     pub tanh: Elementwise,
     /// Layer normalisation followed by ReLU, in place.
     pub layer_norm_relu: LayerNormRelu,
+    /// The f32 outputs of an int8 product (scales and bias), written or added.
+    pub dequant_i8: DequantI8,
 }
 
 impl Kernels {
@@ -136,6 +143,7 @@ impl Kernels {
             sigmoid: crate::math::sigmoid_slice,
             tanh: crate::math::tanh_slice,
             layer_norm_relu: crate::layers::layer_norm_relu,
+            dequant_i8: crate::quant::dequant,
         }
     }
 

@@ -134,6 +134,35 @@ fn matvec_i8_is_exact_for_minus_128_inputs() {
 }
 
 #[test]
+fn dequant_i8_is_bit_identical_on_every_tier() {
+    let mut s = 17;
+    for len in [1usize, 3, 8, 15, 16, 17, 24, 32, 64, 100, 128] {
+        let acc: std::vec::Vec<i32> = (0..len).map(|_| (lcg(&mut s) * 2e6) as i32).collect();
+        let scale: std::vec::Vec<f32> = (0..len).map(|_| (lcg(&mut s) + 1.5) * 1e-3).collect();
+        let bias: std::vec::Vec<f32> = (0..len).map(|_| lcg(&mut s)).collect();
+        let y0: std::vec::Vec<f32> = (0..len).map(|_| lcg(&mut s) * 10.0).collect();
+        let bits = |v: &[f32]| v.iter().map(|f| f.to_bits()).collect::<std::vec::Vec<_>>();
+        for add in [false, true] {
+            let mut want = y0.clone();
+            crate::quant::dequant(&acc, &scale, 0.0123, &bias, &mut want, add);
+            for (i, w) in want.iter().enumerate() {
+                let v = acc[i] as f32 * (scale[i] * 0.0123) + bias[i];
+                assert_eq!(w.to_bits(), if add { y0[i] + v } else { v }.to_bits());
+            }
+            for k in tables() {
+                let mut got = y0.clone();
+                (k.dequant_i8)(&acc, &scale, 0.0123, &bias, &mut got, add);
+                assert_eq!(bits(&got), bits(&want), "{:?} len {len} add {add}", k.tier);
+                // mismatched lengths write nothing
+                let mut got = y0.clone();
+                (k.dequant_i8)(&acc[..len - 1], &scale, 0.0123, &bias, &mut got, add);
+                assert_eq!(bits(&got), bits(&y0));
+            }
+        }
+    }
+}
+
+#[test]
 fn layer_norm_relu_is_bit_identical_on_every_tier() {
     let mut s = 11;
     for len in [1usize, 3, 7, 8, 9, 15, 16, 31, 32, 33, 47, 64, 100, 127, 128] {

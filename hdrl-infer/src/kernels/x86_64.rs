@@ -90,6 +90,7 @@ fn plug_vnni(k: &mut Kernels) {
     k.matvec_i8 = vnni_matvec_i8;
     k.matvec_i8_packed = vnni_matvec_i8_packed;
     k.quantize_i8 = avx512_quantize_i8;
+    k.dequant_i8 = avx512_dequant_i8;
     k.sigmoid = avx512_sigmoid_f32;
     k.tanh = avx512_tanh_f32;
 }
@@ -856,6 +857,42 @@ unsafe fn avx512_quantize_i8_tf(x: &[f32], out: &mut [i8]) -> f32 {
         i += 16;
     }
     s
+}
+
+fn avx512_dequant_i8(acc: &[i32], scale: &[f32], x_scale: f32, bias: &[f32], y: &mut [f32], add: bool) {
+    let n = y.len();
+    if acc.len() != n || scale.len() != n || bias.len() != n {
+        return;
+    }
+    // SAFETY: installed by `plug` only after AVX-512 F was detected; equal lengths.
+    unsafe { avx512_dequant_i8_tf(acc, scale, x_scale, bias, y, add) }
+}
+
+/// [`crate::quant::dequant`] 16 lanes at a time, the last step masked: the same multiplies
+/// and adds in the same order.
+///
+/// # Safety
+/// AVX-512 F present; every slice as long as `y`.
+#[target_feature(enable = "avx2,fma,avx512f")]
+unsafe fn avx512_dequant_i8_tf(acc: &[i32], scale: &[f32], x_scale: f32, bias: &[f32], y: &mut [f32], add: bool) {
+    let n = y.len();
+    let xs = _mm512_set1_ps(x_scale);
+    let mut i = 0;
+    while i < n {
+        let k = mask16(n - i);
+        // SAFETY: the masked lanes lie inside the slices, which are all `n` long.
+        unsafe {
+            let a = _mm512_cvtepi32_ps(_mm512_maskz_loadu_epi32(k, acc.as_ptr().add(i)));
+            let s = _mm512_maskz_loadu_ps(k, scale.as_ptr().add(i));
+            let b = _mm512_maskz_loadu_ps(k, bias.as_ptr().add(i));
+            let mut v = _mm512_add_ps(_mm512_mul_ps(a, _mm512_mul_ps(s, xs)), b);
+            if add {
+                v = _mm512_add_ps(_mm512_maskz_loadu_ps(k, y.as_ptr().add(i)), v);
+            }
+            _mm512_mask_storeu_ps(y.as_mut_ptr().add(i), k, v);
+        }
+        i += 16;
+    }
 }
 
 // ---------------------------------------------------------------------------------------------

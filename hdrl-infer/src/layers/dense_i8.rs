@@ -184,14 +184,27 @@ impl<const I: usize, const O: usize> Linear<I, O> for DenseI8<I, O> {
 
     #[inline]
     fn forward_prepared(&self, k: &Kernels, x: &QuantVec<I>, y: &mut [f32; O]) {
+        let acc = self.sums(k, x);
+        (k.dequant_i8)(&acc, &self.scale, x.scale, &self.b, y, false);
+    }
+
+    #[inline]
+    fn add_prepared(&self, k: &Kernels, x: &QuantVec<I>, y: &mut [f32; O]) {
+        let acc = self.sums(k, x);
+        (k.dequant_i8)(&acc, &self.scale, x.scale, &self.b, y, true);
+    }
+}
+
+impl<const I: usize, const O: usize> DenseI8<I, O> {
+    /// The exact i32 sums `Σ_i q_w[o][i] · q_x[i]`.
+    #[inline]
+    fn sums(&self, k: &Kernels, x: &QuantVec<I>) -> [i32; O] {
         let mut acc = [0i32; O];
         if Self::PACKED {
             (k.matvec_i8_packed)(self.w.as_flattened(), &x.q, &mut acc);
         } else {
             (k.matvec_i8)(self.w.as_flattened(), &x.q, &mut acc);
         }
-        for (((yo, &a), &s), &b) in y.iter_mut().zip(&acc).zip(&self.scale).zip(&self.b) {
-            *yo = a as f32 * (s * x.scale) + b;
-        }
+        acc
     }
 }

@@ -64,12 +64,8 @@ impl<P: Precision, const I: usize, const H: usize> LstmLayer<P, I, H> {
     #[inline(always)]
     fn recur(&self, k: &Kernels, gates: &mut [[f32; H]; 4], h: &mut [f32; H], c: &mut [f32; H]) {
         let ph = <P::Linear<H, H> as Linear<H, H>>::prepare_with(k, h);
-        let mut tmp = [0.0f32; H];
         for (gate, wh) in gates.iter_mut().zip(&self.h) {
-            wh.forward_prepared(k, &ph, &mut tmp);
-            for (a, b) in gate.iter_mut().zip(&tmp) {
-                *a += b;
-            }
+            wh.add_prepared(k, &ph, gate);
         }
         let [i, f, o, g] = gates;
         (k.sigmoid)(i);

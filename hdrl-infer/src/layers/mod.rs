@@ -59,6 +59,15 @@ pub trait Linear<const I: usize, const O: usize>: Part<Twin = Dense<I, O>> {
     }
     /// `y = W x + b` from a prepared input.
     fn forward_prepared(&self, k: &Kernels, x: &Self::Prepared, y: &mut [f32; O]);
+    /// `y += W x + b` from a prepared input (`y[o] + (W x + b)[o]`, the bits of
+    /// [`Linear::forward_prepared`] into a temporary then added).
+    fn add_prepared(&self, k: &Kernels, x: &Self::Prepared, y: &mut [f32; O]) {
+        let mut t = [0.0f32; O];
+        self.forward_prepared(k, x, &mut t);
+        for (a, b) in y.iter_mut().zip(&t) {
+            *a += b;
+        }
+    }
     /// `y = W x + b`.
     fn forward(&self, k: &Kernels, x: &[f32; I], y: &mut [f32; O]) {
         self.forward_prepared(k, &Self::prepare_with(k, x), y)
